@@ -1,0 +1,58 @@
+# movierec: `make run` (the whole pipeline, then the app) and `make test` (the whole suite).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+PYTHON ?= python3
+SHARED_SAMPLE := ../shared/data/movies-dataset/kaggle-sample
+SHARED_FULL := ../shared/data/movies-dataset/reconstructed-full
+# Raw data: MOVIEREC_RAW_DIR from the environment wins; else the shared kaggle-sample when it sits beside the checkout.
+ifeq ($(origin MOVIEREC_RAW_DIR),undefined)
+  ifneq ($(wildcard $(SHARED_SAMPLE)),)
+    export MOVIEREC_RAW_DIR := $(abspath $(SHARED_SAMPLE))
+  endif
+endif
+export MPLBACKEND := Agg
+
+.PHONY: run test test-nbs test-py test-full bench env clean-data export check-sync help
+
+help:
+	@echo "make run    - create .venv if missing, run ETL/train when stale, build the EDA report, serve the app and API"
+	@echo "make test   - create .venv if missing, run notebook tests (nbdev_test) and cross-process tests (pytest)"
+	@echo "make test-full - full-catalogue checks (reconstructed-full) flagged 'slow'"
+	@echo "make bench  - print benchmark figures on the full catalogue"
+
+env: $(VENV)/.installed
+
+$(VENV)/.installed: settings.ini setup.py
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+run: env
+	$(BIN)/movierec pipeline --serve
+
+test: env check-sync test-nbs test-py
+
+check-sync: env
+	@before=$$(find movierec -name '*.py' | sort | xargs cat | sha256sum); \
+	$(BIN)/nbdev_export; \
+	after=$$(find movierec -name '*.py' | sort | xargs cat | sha256sum); \
+	[ "$$before" = "$$after" ] || { echo "error: movierec/ was out of step with nbs/; nbdev_export updated it (commit the result)"; exit 1; }
+
+test-nbs: env
+	$(BIN)/nbdev_test --n_workers 2 --timing
+
+test-py: env
+	$(BIN)/pytest -q tests
+
+test-full: env
+	MOVIEREC_FULL_RAW_DIR=$(abspath $(SHARED_FULL)) $(BIN)/nbdev_test --n_workers 1 --flags slow --timing
+
+bench: env
+	$(PY) bench/etl.py --raw-dir $(SHARED_SAMPLE)
+	$(PY) bench/etl.py --raw-dir $(SHARED_FULL)
+
+export: env
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
