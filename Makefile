@@ -14,7 +14,9 @@ ifeq ($(origin MOVIEREC_RAW_DIR),undefined)
 endif
 export MPLBACKEND := Agg
 
-.PHONY: run test test-nbs test-py test-full bench env clean-data export check-sync help
+.PHONY: run test test-nbs test-py test-full test-data bench env export check-sync help
+# Clean data and model built from the real kaggle-sample for the notebook tests (rebuilt only when stale).
+TEST_DATA := $(abspath .build/test-data)
 
 help:
 	@echo "make run    - create .venv if missing, run ETL/train when stale, build the EDA report, serve the app and API"
@@ -41,14 +43,18 @@ check-sync: env
 	after=$$(find movierec -name '*.py' | sort | xargs cat | sha256sum); \
 	[ "$$before" = "$$after" ] || { echo "error: movierec/ was out of step with nbs/; nbdev_export updated it (commit the result)"; exit 1; }
 
-test-nbs: env
-	$(BIN)/nbdev_test --n_workers 2 --timing
+test-data: env
+	@test -d $(SHARED_SAMPLE) || { echo "error: $(SHARED_SAMPLE) is missing: the tests read the real dataset from ../shared"; exit 1; }
+	$(BIN)/movierec pipeline --no-report --raw-dir $(SHARED_SAMPLE) --clean-dir $(TEST_DATA)/clean --model-dir $(TEST_DATA)/models
+
+test-nbs: env test-data
+	MOVIEREC_CLEAN_DIR=$(TEST_DATA)/clean MOVIEREC_MODEL_DIR=$(TEST_DATA)/models $(BIN)/nbdev_test --n_workers 2 --timing
 
 test-py: env
 	$(BIN)/pytest -q tests
 
-test-full: env
-	MOVIEREC_FULL_RAW_DIR=$(abspath $(SHARED_FULL)) $(BIN)/nbdev_test --n_workers 1 --flags slow --timing
+test-full: env test-data
+	MOVIEREC_CLEAN_DIR=$(TEST_DATA)/clean MOVIEREC_MODEL_DIR=$(TEST_DATA)/models MOVIEREC_FULL_RAW_DIR=$(abspath $(SHARED_FULL)) $(BIN)/nbdev_test --n_workers 1 --flags slow --timing
 
 bench: env
 	$(PY) bench/etl.py --raw-dir $(SHARED_SAMPLE)

@@ -21,4 +21,12 @@ d = { 'settings': { 'branch': 'main',
                                  'movierec.config.sha256_file': ('config.html#sha256_file', 'movierec/config.py'),
                                  'movierec.config.shared_dataset_dir': ('config.html#shared_dataset_dir', 'movierec/config.py'),
                                  'movierec.config.staged_dir': ('config.html#staged_dir', 'movierec/config.py'),
-                                 'movierec.config.write_json': ('config.html#write_json', 'movierec/config.py')}}}
+                                 'movierec.config.write_json': ('config.html#write_json', 'movierec/config.py')},
+            'movierec.pipeline': { 'movierec.pipeline._movierec': ('pipeline.html#_movierec', 'movierec/pipeline.py'),
+                                   'movierec.pipeline._stage': ('pipeline.html#_stage', 'movierec/pipeline.py'),
+                                   'movierec.pipeline._stop': ('pipeline.html#_stop', 'movierec/pipeline.py'),
+                                   'movierec.pipeline.etl_stale_reason': ('pipeline.html#etl_stale_reason', 'movierec/pipeline.py'),
+                                   'movierec.pipeline.pipeline_cli': ('pipeline.html#pipeline_cli', 'movierec/pipeline.py'),
+                                   'movierec.pipeline.port_free': ('pipeline.html#port_free', 'movierec/pipeline.py'),
+                                   'movierec.pipeline.serve_all': ('pipeline.html#serve_all', 'movierec/pipeline.py'),
+                                   'movierec.pipeline.wait_port': ('pipeline.html#wait_port', 'movierec/pipeline.py')}}}
