@@ -20,7 +20,7 @@ setuptools.setup(
     long_description_content_type='text/markdown',
     author=cfg['author'],
     author_email=cfg['author_email'],
-    license='Apache Software License 2.0',
+    license='Apache-2.0',
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
@@ -30,5 +30,5 @@ setuptools.setup(
     zip_safe=False,
     entry_points=entry_points,
     keywords=cfg['keywords'],
-    classifiers=['Programming Language :: Python :: 3', 'License :: OSI Approved :: Apache Software License'],
+    classifiers=['Programming Language :: Python :: 3'],
 )
