@@ -1,0 +1,143 @@
+"""The app without a browser: its widget logic on the real recommender built from the sample data, and
+`movierec app` as a process (refusals before Voila starts, the served page, a clean stop)."""
+import os, re, signal, socket, subprocess, sys, time, urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+import psutil, pytest
+from conftest import BIN, movierec
+
+
+def free_port()->int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+
+@contextmanager
+def app_server(clean_dir, model_dir, port=None, timeout=120):
+    "Run `movierec app` on a free loopback port; yield (url, proc); stop it and check nothing it started survives."
+    port = port or free_port()
+    proc = subprocess.Popen([str(BIN/'movierec'), 'app', '--port', str(port), '--no-browser',
+                             '--clean-dir', str(clean_dir), '--model-dir', str(model_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            env={**os.environ, 'MPLBACKEND': 'Agg'})
+    lines = []
+    try:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:   # the CLI prints its URL once Voila accepts connections
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None: break
+            lines.append(line)
+            if 'serving http' in line: break
+        else: pytest.fail('movierec app did not start in time:\n' + ''.join(lines))
+        if proc.poll() is not None: pytest.fail(f'movierec app exited {proc.returncode}:\n' + ''.join(lines))
+        yield f'http://127.0.0.1:{port}/', proc
+    finally:
+        kids = psutil.Process(proc.pid).children(recursive=True) if proc.poll() is None else []
+        if proc.poll() is None: os.killpg(proc.pid, signal.SIGTERM)
+        try: proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL); pytest.fail('movierec app ignored SIGTERM')
+        gone, alive = psutil.wait_procs(kids, timeout=10)
+        for p in alive: p.kill()
+        assert not alive, f'processes left behind after SIGTERM: {[p.pid for p in alive]}'
+
+
+# --- widget logic on the real recommender -------------------------------------------------------------
+
+@pytest.fixture(scope='module')
+def app(clean_dir, model_dir):
+    from movierec.recommend import Recommender
+    from movierec.app import RecommenderApp
+    return RecommenderApp(Recommender.load(model_dir=model_dir, clean_dir=clean_dir))
+
+def cards(app)->list[tuple[int, float]]:
+    return [(int(i), float(s)) for i, s in re.findall(r'class="mr-card" data-id="(\d+)" data-score="([\d.]+)"', app.results.value)]
+
+def visible(app)->list[str]:
+    return [b.description for b in app.buttons if b.layout.display != 'none']
+
+
+def test_typo_suggestion_gives_k_cards(app):
+    app.clear_filters(); app.k.value = 5
+    app.title.value = 'toy stroy'
+    assert 'Toy Story (1995)' in visible(app)
+    app.buttons[visible(app).index('Toy Story (1995)')].click()
+    got = cards(app)
+    assert len(got) == 5 and app.current['id'] == 862
+    scores = [s for _, s in got]
+    assert scores == sorted(scores, reverse=True) and scores[-1] > 0
+    assert 862 not in [i for i, _ in got]
+    assert app.chart.value.count('mr-chart-row') == 5
+    assert app.rec.similar(862, k=5)['recommendations'][0]['id'] == got[0][0]
+
+
+def test_k_and_filters_change_results(app):
+    app.clear_filters(); app.choose('Toy Story'); app.k.value = 5
+    before = cards(app)
+    app.k.value = 9
+    assert len(cards(app)) == 9 and cards(app)[:5] == before
+    app.language.value = 'fr'   # filters apply to the model's top-K neighbours: maybe none is French
+    assert set(re.findall(r'class="mr-lang">(\w+)<', app.results.value)) <= {'fr'}
+    if not cards(app): assert 'No movie matches these filters' in app.notice.value
+    app.clear_filters(); app.genres.value = ('Drama',)
+    got = cards(app)
+    assert got and got != before[:len(got)]
+    assert all(i in {m['id'] for m in app.rec.similar(862, k=50)['recommendations']} for i, _ in got)
+    assert all('Drama' in app.rec.movies.loc[i, 'genres'] for i, _ in got)
+    app.clear_filters()
+    lo, hi = app.years.value
+    app.years.value = (lo, 1990)
+    years = [int(y) for y in re.findall(r'class="mr-year">\((\d{4})\)', app.results.value)]
+    assert years and max(years) <= 1990 < hi
+    app.clear_filters(); app.votes.value = 1000
+    votes = [int(v.replace(',', '')) for v in re.findall(r'([\d,]+) votes', app.results.value)]
+    assert votes and min(votes) >= 1000
+    app.clear_filters()
+    assert cards(app)[:5] == before
+
+
+def test_same_title_picker(app):
+    app.clear_filters(); app.title.value = 'Hamlet'; app.submit()
+    assert app.picker.layout.display == '' and [l for l, _ in app.picker.options] == ['Hamlet (1948)', 'Hamlet (1996)']
+    first = app.current['id']
+    other = next(v for _, v in app.picker.options if v != first)
+    app.picker.value = other
+    assert app.current['id'] == other and cards(app) and other not in [i for i, _ in cards(app)]
+    app.choose('Toy Story')
+    assert app.picker.layout.display == 'none'
+
+
+def test_unknown_titles_get_notices_not_errors(app):
+    app.title.value = 'Toy Storyy 1995 zz'; app.submit()
+    assert 'No movie called' in app.notice.value and app.results.value == '' and app.current is None
+    assert 'Toy Story (1995)' in visible(app)
+    app.title.value = 'qxzjvkw'; app.submit()
+    assert 'popular' in app.notice.value and len(visible(app)) > 0
+    app.title.value = '   '; app.submit()
+    assert 'Type a movie title' in app.notice.value
+
+
+# --- the served app ---------------------------------------------------------------------------------------
+
+def test_refuses_missing_or_stale_inputs(tmp_path, clean_dir, model_dir):
+    r = movierec('app', '--no-browser', '--port', free_port(), '--clean-dir', tmp_path/'none', '--model-dir', model_dir, check=False)
+    assert r.returncode != 0 and 'movierec etl' in r.stderr and 'Traceback' not in r.stderr
+    r = movierec('app', '--no-browser', '--port', free_port(), '--clean-dir', clean_dir, '--model-dir', tmp_path/'nomodel', check=False)
+    assert r.returncode != 0 and 'movierec train' in r.stderr and 'Traceback' not in r.stderr
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); s.listen(); busy = s.getsockname()[1]
+        r = movierec('app', '--no-browser', '--port', busy, '--clean-dir', clean_dir, '--model-dir', model_dir, check=False)
+    assert r.returncode != 0 and 'in use' in r.stderr
+
+
+def test_serves_offline_page_without_sources_and_stops_cleanly(clean_dir, model_dir):
+    with app_server(clean_dir, model_dir) as (url, proc):
+        page = urllib.request.urlopen(url, timeout=60).read().decode()
+        kernels = [p for p in psutil.Process(proc.pid).children(recursive=True) if 'ipykernel' in ' '.join(p.cmdline())]
+        assert kernels, 'no pre-heated kernel is running'
+    assert 'jupyter-config-data' in page and 'application/vnd.jupyter.widget-view+json' in page
+    remote = re.findall(r'''<(?:link|script)[^>]+(?:href|src)=["'](https?://[^"']+)''', page)
+    assert remote == [], remote
+    assert 'build_app' not in page and 'from movierec' not in page  # sources stripped
+    assert 'Traceback' not in page
+    assert not any(k.is_running() for k in kernels)
