@@ -52,6 +52,13 @@ def test_peliculas_duracion_toy_story(client):
     assert 'Duración: 81 minutos' in b['mensaje']
 
 
+def test_names_with_a_slash(client, movies):
+    row = movies[movies['title'] == 'Victor/Victoria'].iloc[0]
+    for path in ['Victor/Victoria', 'victor%2Fvictoria', 'VICTOR VICTORIA']:
+        b = ok(client, f'/peliculas_duracion/{path}')
+        assert (b['id'], b['duracion']) == (int(row['id']), row['runtime']), path
+
+
 def test_peliculas_idioma(client, movies):
     for code in ['en', 'fr', 'it']:
         expected = int((movies['original_language'] == code).sum())

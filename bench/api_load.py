@@ -1,0 +1,225 @@
+"""Load test of the API: start `movierec serve` on a free 127.0.0.1 port, send a bounded open-loop mixed load
+(default 200 requests/s for 30 s), print throughput, latency percentiles and errors, then stop the server.
+
+Also times, in-process, each catalogue question answered by the indexed `Catalog` next to the naive way
+(a pandas scan of the movie table per question), on the same data.
+
+    python bench/api_load.py --raw-dir ../shared/data/movies-dataset/kaggle-sample
+    python bench/api_load.py --raw-dir ../shared/data/movies-dataset/reconstructed-full --rate 200 --duration 30
+    python bench/api_load.py --clean-dir data/clean --model-dir data/models
+
+With --raw-dir, clean data and a model are built once (by the real CLI) into --work (default /tmp/movierec-bench/<name>).
+Latency is measured from each request's scheduled send time (open loop), so a slow server cannot hide its queue.
+"""
+from __future__ import annotations
+import argparse, asyncio, os, random, socket, subprocess, sys, tempfile, time
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx, numpy as np, pandas as pd, psutil
+
+BIN = Path(sys.executable).parent
+
+
+def sh(*args):
+    print('$', ' '.join(map(str, args)), flush=True)
+    subprocess.run([str(a) for a in args], check=True)
+
+
+def prepare(a) -> tuple[Path, Path]:
+    "Clean data + model folders: given, or built once from --raw-dir."
+    if a.clean_dir: return Path(a.clean_dir), Path(a.model_dir or Path(a.clean_dir).parent/'models')
+    raw = Path(a.raw_dir).resolve()
+    work = Path(a.work or Path(tempfile.gettempdir())/'movierec-bench'/raw.name)
+    clean, models = work/'clean', work/'models'
+    if not (clean/'manifest.json').is_file(): sh(BIN/'movierec', 'etl', '--raw-dir', raw, '--out', clean)
+    if not any(models.glob('*/manifest.json')): sh(BIN/'movierec', 'train', '--clean-dir', clean, '--model-dir', models)
+    return clean, models
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+
+def request_mix(clean: Path, n: int, seed: int = 0) -> list[tuple[str, str, tuple]]:
+    "n (route label, url, accepted statuses) drawn from the data: mostly known names, some typos and unknown names."
+    rng = random.Random(seed)
+    m = pd.read_parquet(clean/'movies.parquet', columns=['id', 'title', 'vote_count', 'overview_clean', 'directors', 'companies',
+                                                        'countries', 'original_language', 'collection_name'])
+    top = m.sort_values('vote_count', ascending=False)
+    titles = top['title'].head(2000).tolist()
+    text_titles = top.loc[top['overview_clean'].str.len() > 0, 'title'].head(2000).tolist()
+    text_ids = top.loc[top['overview_clean'].str.len() > 0, 'id'].head(2000).tolist()
+    ids = m['id'].tolist()
+    flat = lambda col: sorted({x for v in m[col] for x in v})
+    directors, companies, countries = flat('directors'), flat('companies'), flat('countries')
+    colls = m['collection_name'].dropna().unique().tolist()
+    langs = m['original_language'].dropna().value_counts().index[:20].tolist()
+    meses = ['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre']
+    dias = ['lunes', 'martes', 'miércoles', 'jueves', 'viernes', 'sábado', 'domingo']
+    casts = pd.read_parquet(clean/'cast.parquet', columns=['name'])['name'].unique().tolist() if (clean/'cast.parquet').is_file() else []
+    ok, ok404 = (200,), (200, 404)
+    gens = [  # (weight, label, builder)
+        (14, 'recomendacion', lambda: (f'/recomendacion/{quote(rng.choice(text_titles))}', ok404)),
+        (6, 'peliculas_duracion', lambda: (f'/peliculas_duracion/{quote(rng.choice(titles).upper())}', ok)),
+        (6, 'score_titulo', lambda: (f'/score_titulo/{quote(rng.choice(titles))}', ok)),
+        (6, 'votos_titulo', lambda: (f'/votos_titulo/{quote(rng.choice(titles))}', ok)),
+        (5, 'peliculas_idioma', lambda: (f'/peliculas_idioma/{rng.choice(langs)}', ok)),
+        (5, 'franquicia', lambda: (f'/franquicia/{quote(rng.choice(colls))}', ok)),
+        (5, 'peliculas_pais', lambda: (f'/peliculas_pais/{quote(rng.choice(countries))}', ok)),
+        (5, 'productoras_exitosas', lambda: (f'/productoras_exitosas/{quote(rng.choice(companies))}', ok)),
+        (4, 'cantidad_filmaciones_mes', lambda: (f'/cantidad_filmaciones_mes/{quote(rng.choice(meses))}', ok)),
+        (4, 'cantidad_filmaciones_dia', lambda: (f'/cantidad_filmaciones_dia/{quote(rng.choice(dias))}', ok)),
+        (4 if casts else 0, 'get_actor', lambda: (f'/get_actor/{quote(rng.choice(casts))}', ok)),
+        (5, 'get_director', lambda: (f'/get_director/{quote(rng.choice(directors))}', ok)),
+        (8, 'movies/search', lambda: (f'/movies/search?q={quote(rng.choice(titles)[:rng.randint(3, 12)])}', ok)),
+        (6, 'movies/{id}', lambda: (f'/movies/{rng.choice(ids)}', ok)),
+        (8, 'movies/{id}/similar', lambda: (f'/movies/{rng.choice(text_ids)}/similar?k={rng.randint(1, 10)}'
+                                            + rng.choice(['', '&year_min=1980', '&min_votes=50', '&year_min=1950&year_max=2000']), ok)),
+        (3, 'unknown title (404)', lambda: (f'/peliculas_duracion/{quote(rng.choice(titles) + " xq")}', (404,))),
+        (1, 'bad month (422)', lambda: ('/cantidad_filmaciones_mes/brumario', (422,))),
+        (1, 'health', lambda: ('/health', ok)),
+    ]
+    w = [g[0] for g in gens]
+    out = []
+    for _ in range(n):
+        _, label, b = rng.choices(gens, weights=w)[0]
+        url, accept = b(); out.append((label, url, accept))
+    return out
+
+
+async def _get(reader, writer, path: str) -> int:
+    "One GET on a kept-alive HTTP/1.1 connection; returns the status (the body is read and dropped)."
+    writer.write(f'GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n'.encode())
+    head = await reader.readuntil(b'\r\n\r\n')
+    lines = head.decode('latin-1').split('\r\n')
+    status = int(lines[0].split()[1])
+    h = {k.strip().lower(): v.strip() for k, _, v in (l.partition(':') for l in lines[1:] if l)}
+    if 'content-length' in h: await reader.readexactly(int(h['content-length']))
+    elif h.get('transfer-encoding') == 'chunked':
+        while (n := int((await reader.readline()).strip() or b'0', 16)): await reader.readexactly(n + 2)
+        await reader.readline()
+    return status
+
+
+async def run_load(port: int, reqs, rate: float, concurrency: int):
+    """Open loop: request i is due at t0 + i/rate and goes to the next free connection (<= `concurrency` kept-alive
+    connections); latency counts from the due time, so queueing on the client side is counted too.
+    A minimal HTTP/1.1 client (asyncio streams) keeps the load generator's own CPU cost low on a 2-core machine."""
+    res = [None]*len(reqs)
+    q: asyncio.Queue = asyncio.Queue()
+    async def conn():
+        reader = writer = None
+        while (item := await q.get()) is not None:
+            i, due, (label, url, accept) = item
+            try:
+                if writer is None: reader, writer = await asyncio.open_connection('127.0.0.1', port)
+                status = await asyncio.wait_for(_get(reader, writer, url), 10)
+            except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError) as e:
+                status = type(e).__name__
+                if writer is not None: writer.close()
+                reader = writer = None
+            res[i] = (label, time.perf_counter() - due, status, status in accept)
+        if writer is not None: writer.close()
+    workers = [asyncio.create_task(conn()) for _ in range(concurrency)]
+    t0 = time.perf_counter() + 0.05
+    for i, r in enumerate(reqs):
+        due = t0 + i/rate
+        d = due - time.perf_counter()
+        if d > 0: await asyncio.sleep(d)
+        q.put_nowait((i, due, r))
+    for _ in workers: q.put_nowait(None)
+    await asyncio.gather(*workers)
+    return res, time.perf_counter() - t0
+
+
+def naive_vs_indexed(clean: Path, repeat: int = 20):
+    "Per-question time in-process: indexed Catalog vs a pandas scan of the movie table per question."
+    from movierec.queries import Catalog
+    from movierec.config import normalize_name
+    t = time.perf_counter(); cat = Catalog.load(clean); load_s = time.perf_counter() - t
+    m = pd.read_parquet(clean/'movies.parquet')
+    d = m['directors'].explode().dropna().value_counts().index[0]
+    co = m['companies'].explode().dropna().value_counts().index[0]
+    title = m.sort_values('vote_count').iloc[-1]['title']
+    naive = {
+        'get_director': lambda: m[m['directors'].map(lambda v: any(normalize_name(x) == normalize_name(d) for x in v))]['return'].sum(),
+        'productoras_exitosas': lambda: m[m['companies'].map(lambda v: any(normalize_name(x) == normalize_name(co) for x in v))]['revenue'].sum(),
+        'peliculas_duracion': lambda: m[m['title'].map(normalize_name) == normalize_name(title)]['runtime'].iloc[0],
+        'cantidad_filmaciones_dia': lambda: int((pd.to_datetime(m['release_date']).dt.day_of_week == 2).sum()),
+    }
+    fast = {'get_director': lambda: cat.get_director(d), 'productoras_exitosas': lambda: cat.productoras_exitosas(co),
+            'peliculas_duracion': lambda: cat.peliculas_duracion(title), 'cantidad_filmaciones_dia': lambda: cat.cantidad_filmaciones_dia('miércoles')}
+    def best(f, n):
+        ts = []
+        for _ in range(n):
+            t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+        return min(ts)*1e3
+    print(f'\nin-process, {len(m):,} movies (Catalog.load {load_s:.2f} s): best of {repeat}, ms per question')
+    print(f"  {'question':<26}{'naive scan':>12}{'indexed':>10}{'speed-up':>10}")
+    for k in naive:
+        a, b = best(naive[k], max(3, repeat//5)), best(fast[k], repeat)
+        print(f'  {k:<26}{a:>12.2f}{b:>10.3f}{a/b:>9.0f}x')
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    g = ap.add_mutually_exclusive_group(required=True)
+    g.add_argument('--raw-dir', help='raw Kaggle folder: build clean data + model from it (cached in --work)')
+    g.add_argument('--clean-dir', help='existing clean data folder')
+    ap.add_argument('--model-dir', help='existing model folder (with --clean-dir)')
+    ap.add_argument('--work', help='where --raw-dir builds are cached')
+    ap.add_argument('--rate', type=float, default=200, help='requests per second (default 200)')
+    ap.add_argument('--duration', type=float, default=30, help='seconds of load (default 30)')
+    ap.add_argument('--concurrency', type=int, default=32, help='kept-alive connections = max requests in flight (default 32)')
+    ap.add_argument('--workers', type=int, default=1, help='server processes (default 1)')
+    ap.add_argument('--no-naive', action='store_true', help='skip the in-process naive-vs-indexed timing')
+    a = ap.parse_args(argv)
+    if a.rate <= 0 or a.duration <= 0 or a.concurrency < 1: ap.error('--rate, --duration and --concurrency must be positive')
+    clean, models = prepare(a)
+    n = int(a.rate*a.duration)
+    reqs = request_mix(clean, n)
+    port = free_port(); base = f'http://127.0.0.1:{port}'
+    log = open(Path(tempfile.gettempdir())/f'movierec-bench-serve-{port}.log', 'w')
+    t = time.perf_counter()
+    srv = subprocess.Popen([str(BIN/'movierec'), 'serve', '--port', str(port), '--clean-dir', str(clean), '--model-dir', str(models),
+                            '--workers', str(a.workers)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        while True:
+            if srv.poll() is not None: sys.exit(f'the server exited ({srv.returncode}); see {log.name}')
+            try:
+                if httpx.get(base + '/health', timeout=1).status_code == 200: break
+            except httpx.TransportError: pass
+            if time.perf_counter() - t > 180: sys.exit(f'the server did not answer within 180 s; see {log.name}')
+            time.sleep(0.1)
+        ready = time.perf_counter() - t
+        health = httpx.get(base + '/health').json()
+        for label, url, _ in reqs[:50]: httpx.get(base + url, timeout=10)        # warm-up (not counted)
+        print(f"\nserver ready in {ready:.1f} s: {health['movies']:,} movies, model {health['model']}; "
+              f"load {a.rate:g} req/s x {a.duration:g} s = {n:,} requests (open loop, <= {a.concurrency} in flight), "
+              f"{a.workers} worker(s), {psutil.cpu_count()} cores")
+        res, wall = asyncio.run(run_load(port, reqs, a.rate, a.concurrency))
+        procs = [psutil.Process(srv.pid)] + psutil.Process(srv.pid).children(recursive=True)
+        rss = sum(p.memory_info().rss for p in procs if p.is_running())/2**20
+    finally:
+        os.killpg(srv.pid, 15)
+        try: srv.wait(15)
+        except subprocess.TimeoutExpired: os.killpg(srv.pid, 9)
+        log.close()
+    lat = np.array([r[1] for r in res])*1e3
+    errors = [r for r in res if not r[3]]
+    print(f'throughput {len(res)/wall:.1f} req/s over {wall:.1f} s; latency p50 {np.percentile(lat, 50):.2f} ms, '
+          f'p90 {np.percentile(lat, 90):.2f} ms, p99 {np.percentile(lat, 99):.2f} ms, max {lat.max():.1f} ms; '
+          f'errors {len(errors)} (status not the expected one, 5xx or transport); server RSS {rss:.0f} MiB')
+    df = pd.DataFrame(res, columns=['route', 'ms', 'status', 'ok']).assign(ms=lambda d: d.ms*1e3)
+    tab = df.groupby('route').agg(n=('ms', 'size'), p50=('ms', 'median'), p99=('ms', lambda s: np.percentile(s, 99)), errors=('ok', lambda s: int((~s).sum())))
+    print(tab.sort_values('p99', ascending=False).round(2).to_string())
+    if errors:
+        print('first errors:', [(r[0], r[2]) for r in errors[:10]])
+    if not a.no_naive: naive_vs_indexed(clean)
+    return 1 if errors else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
