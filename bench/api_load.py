@@ -199,9 +199,12 @@ def main(argv=None):
         print(f"\nserver ready in {ready:.1f} s: {health['movies']:,} movies, model {health['model']}; "
               f"load {a.rate:g} req/s x {a.duration:g} s = {n:,} requests (open loop, <= {a.concurrency} in flight), "
               f"{a.workers} worker(s), {psutil.cpu_count()} cores")
-        res, wall = asyncio.run(run_load(port, reqs, a.rate, a.concurrency))
         procs = [psutil.Process(srv.pid)] + psutil.Process(srv.pid).children(recursive=True)
+        cpu0, me0, load0 = sum(sum(p.cpu_times()[:2]) for p in procs), sum(psutil.Process().cpu_times()[:2]), os.getloadavg()[0]
+        res, wall = asyncio.run(run_load(port, reqs, a.rate, a.concurrency))
+        cpu = sum(sum(p.cpu_times()[:2]) for p in procs) - cpu0; me = sum(psutil.Process().cpu_times()[:2]) - me0
         rss = sum(p.memory_info().rss for p in procs if p.is_running())/2**20
+        load1 = os.getloadavg()[0]
     finally:
         os.killpg(srv.pid, 15)
         try: srv.wait(15)
@@ -212,6 +215,8 @@ def main(argv=None):
     print(f'throughput {len(res)/wall:.1f} req/s over {wall:.1f} s; latency p50 {np.percentile(lat, 50):.2f} ms, '
           f'p90 {np.percentile(lat, 90):.2f} ms, p99 {np.percentile(lat, 99):.2f} ms, max {lat.max():.1f} ms; '
           f'errors {len(errors)} (status not the expected one, 5xx or transport); server RSS {rss:.0f} MiB')
+    print(f'CPU per request: server {cpu/len(res)*1e3:.2f} ms, load generator {me/len(res)*1e3:.2f} ms; '
+          f'machine load average {load0:.1f} before, {load1:.1f} after (other processes share the cores)')
     df = pd.DataFrame(res, columns=['route', 'ms', 'status', 'ok']).assign(ms=lambda d: d.ms*1e3)
     tab = df.groupby('route').agg(n=('ms', 'size'), p50=('ms', 'median'), p99=('ms', lambda s: np.percentile(s, 99)), errors=('ok', lambda s: int((~s).sum())))
     print(tab.sort_values('p99', ascending=False).round(2).to_string())
