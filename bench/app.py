@@ -140,7 +140,7 @@ def main():
     ap.add_argument('--rounds', type=int, default=10, help='timed rounds of suggestion/click/k/filter per catalogue')
     ap.add_argument('--keep', help='folder where clean data and models are built and kept (default: a temp folder)')
     ap.add_argument('--screenshot', default=str(ROOT/'reports'/'screenshot-app.png'))
-    ap.add_argument('--settle', type=float, default=15, help='seconds before the later visit (pool refilled)')
+    ap.add_argument('--settle', type=float, default=20, help='seconds before the later visit (pool refilled)')
     a = ap.parse_args()
     if not os.path.exists(CHROMIUM): sys.exit('chromium is not installed (apt-get install chromium)')
     work = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix='bench-app-'))

@@ -133,6 +133,8 @@ def test_refuses_missing_or_stale_inputs(tmp_path, clean_dir, model_dir):
 def test_serves_offline_page_without_sources_and_stops_cleanly(clean_dir, model_dir):
     with app_server(clean_dir, model_dir) as (url, proc):
         page = urllib.request.urlopen(url, timeout=60).read().decode()
+        again = urllib.request.urlopen(url, timeout=120).read().decode()   # the pool is empty now: a kernel is started for it
+        assert 'application/vnd.jupyter.widget-view+json' in again and 'Traceback' not in again
         kernels = [p for p in psutil.Process(proc.pid).children(recursive=True) if 'ipykernel' in ' '.join(p.cmdline())]
         assert kernels, 'no pre-heated kernel is running'
     assert 'jupyter-config-data' in page and 'application/vnd.jupyter.widget-view+json' in page
