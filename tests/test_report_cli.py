@@ -78,6 +78,15 @@ def test_index_lists_reports(reports):
     assert REMOTE.findall(index) == []
 
 
+def test_empty_selection_is_reported(clean_dir, tmp_path):
+    m = pd.read_parquet(Path(clean_dir)/'movies.parquet', columns=['vote_count'])
+    movierec('report', 'eda', '-p', f'min_votes={m.vote_count.max() + 1}', '--clean-dir', clean_dir, '--out', tmp_path)
+    page = (tmp_path/f'eda__min_votes-{m.vote_count.max() + 1}.html').read_text()
+    assert 'No movie matches these filters' in page and '<strong>0</strong> of them' in page
+    quarantined = len(pd.read_parquet(Path(clean_dir)/'quarantine.parquet', columns=['reason'])) > 0
+    assert _check_page(page) == 1 + quarantined   # only the catalogue-wide quality figures remain
+
+
 @pytest.mark.parametrize('args, message', [
     (['-p', 'year_mni=1990'], "unknown parameter 'year_mni'"),
     (['-p', 'year_min=2000', '-p', 'year_max=1990'], 'year_min=2000 is after year_max=1990'),
