@@ -4,7 +4,8 @@ Build time and peak memory at several sizes of two real corpora: the overviews o
 (11,848 movies with a synopsis) and the keyword names of the complete keywords.csv (~31k movies with keywords).
 Each measurement runs in a fresh process; peak memory is the growth of the process's peak RSS during the
 build (data already loaded). The dense way is the reference project's: `cosine_similarity` on the float64
-TF-IDF matrix (N×N float64), then the top K of every row with argpartition.
+TF-IDF matrix (N×N float64), then the top K of every row with argpartition (1,000 rows at a time, so that
+only the N×N matrix itself is large).
 Then query latency (p50/p99 over 1,000 lookups) of a model trained on the clean data.
 
     python bench/recommend.py [--raw-dir DIR] [--clean-dir DIR --model-dir DIR] [--sizes 2000,5000,...] [--skip-dense-above N]
@@ -46,7 +47,8 @@ def _child(kind, raw_dir, n, method, q):
         from sklearn.metrics.pairwise import cosine_similarity
         S = cosine_similarity(X)                      # the N×N matrix
         np.fill_diagonal(S, -1)
-        idx = np.argpartition(-S, K, axis=1)[:, :K]   # each row's top K (unsorted)
+        idx = np.vstack([np.argpartition(S[b:b+1000], -K, axis=1)[:, -K:]  # each row's top K (unsorted),
+                         for b in range(0, n, 1000)])                     # a block of rows at a time
     else:
         from movierec.recommend import topk_neighbours
         idx, _ = topk_neighbours(X, k=K, method=method)
