@@ -145,14 +145,15 @@ def main(argv=None):
         if a.scale:
             ns = [int(x) for x in a.scale.split(',')]
             print('\n# real credits rows (35, big cast/crew lists) replicated to N rows: per-row cost')
-            print(f"{'N':>7} {'MB':>7} {'ours s':>8} {'ours ms/1k rows':>16} {'ours s/100MB':>13} {'peak MB':>8} {'naive s':>8} {'naive peak MB':>14}")
+            print(f"{'N':>7} {'MB':>7} {'ours s':>8} {'ours ms/row':>12} {'ours s/100MB':>13} {'peak MB':>8} {'naive s':>8} {'naive peak MB':>14}")
             pts = []
             for n in ns:
+                if os.getloadavg()[0] > (os.cpu_count() or 1): print(f'  (load average {os.getloadavg()[0]:.1f}: times are inflated)')
                 d = Path(tmp)/f'rep{n}'; size = replicate_credits(raw, n, d)
                 o = _run_child('ours', d, d/'out'); cs = o['files']['credits']['seconds']
                 nv = None if a.no_naive else _run_child('naive', d, 'credits')
                 pts.append((n, size, cs))
-                print(f"{n:>7} {size/1e6:>7.1f} {cs:>8.2f} {cs/n*1000:>16.1f} {cs/size*1e8:>13.2f} {o['peak_rss_mb']:>8.0f} "
+                print(f"{n:>7} {size/1e6:>7.1f} {cs:>8.2f} {cs/n*1000:>12.2f} {cs/size*1e8:>13.2f} {o['peak_rss_mb']:>8.0f} "
                       + (f"{nv['files']['credits']['seconds']:>8.2f} {nv['peak_rss_mb']:>14.0f}" if nv else ''))
             if len(pts) >= 2:
                 import numpy as np
