@@ -143,3 +143,27 @@ def test_serves_offline_page_without_sources_and_stops_cleanly(clean_dir, model_
     assert 'build_app' not in page and 'from movierec' not in page  # sources stripped
     assert 'Traceback' not in page
     assert not any(k.is_running() for k in kernels)
+
+
+def test_ctrl_c_stops_voila_and_kernels(clean_dir, model_dir):
+    "Ctrl-C reaches only the CLI's process group: the CLI must stop Voila (its own group) and the kernels."
+    port = free_port()
+    proc = subprocess.Popen([str(BIN/'movierec'), 'app', '--port', str(port), '--no-browser', '--clean-dir', str(clean_dir),
+                             '--model-dir', str(model_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        out = ''
+        while 'serving http' not in out and proc.poll() is None: out += proc.stdout.readline()
+        assert proc.poll() is None, out
+        deadline = time.monotonic() + 60   # wait for the pre-heated kernel
+        while time.monotonic() < deadline and not any('ipykernel' in ' '.join(p.cmdline()) for p in psutil.Process(proc.pid).children(recursive=True)):
+            time.sleep(0.2)
+        kids = psutil.Process(proc.pid).children(recursive=True)
+        assert any('voila' in ' '.join(p.cmdline()) for p in kids) and any('ipykernel' in ' '.join(p.cmdline()) for p in kids)
+        os.kill(proc.pid, signal.SIGINT)
+        assert proc.wait(20) == 0
+        assert 'stopping' in proc.stdout.read()
+        _, alive = psutil.wait_procs(kids, timeout=10)
+        assert alive == [], [p.cmdline() for p in alive]
+    finally:
+        if proc.poll() is None: os.killpg(proc.pid, signal.SIGKILL)

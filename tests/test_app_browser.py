@@ -40,8 +40,10 @@ def wait_update(page, before:str):
 
 def test_search_suggest_filter_offline(browser, served):
     page = browser.new_page(viewport={'width': 1280, 'height': 1000})
-    requests, sockets = [], []
+    requests, sockets, failed, errors = [], [], [], []
     page.on('request', lambda r: requests.append(r.url))
+    page.on('requestfailed', lambda r: failed.append(r.url))
+    page.on('pageerror', lambda e: errors.append(str(e)))
     page.on('websocket', lambda w: sockets.append(w.url))
     page.goto(served, timeout=60000)
     page.wait_for_selector('.mr-title input', timeout=60000)
@@ -56,7 +58,7 @@ def test_search_suggest_filter_offline(browser, served):
     scores = card_scores(page)
     assert scores == sorted(scores, reverse=True) and scores[-1] > 0
     assert page.locator('.mr-card .mr-score').count() == 5 and page.locator('.mr-chart-row').count() == 5
-    assert page.input_value('.mr-title input') == 'Toy Story (1995)'
+    page.wait_for_function('() => document.querySelector(".mr-title input").value === "Toy Story (1995)"', timeout=5000)
     first = card_ids(page)
 
     # gibberish: a notice and suggestions, no traceback
@@ -91,7 +93,19 @@ def test_search_suggest_filter_offline(browser, served):
     assert after and after[:len(first)] != first
     assert all('Drama' in m for m in page.locator('.mr-card .mr-meta').all_inner_texts())
 
-    # never a traceback, nothing fetched from outside this machine
+    # a title shared by several movies: a picker with the years; picking the other one changes the results
+    page.fill('.mr-title input', 'Hamlet'); page.press('.mr-title input', 'Enter')
+    page.locator('.mr-picker select').wait_for(state='visible', timeout=15000)
+    labels = [l.replace('\xa0', ' ') for l in page.locator('.mr-picker select option').all_inner_texts()]  # the dropdown shows spaces as nbsp
+    assert labels == ['Hamlet (1948)', 'Hamlet (1996)'], labels
+    i = next(i for i, l in enumerate(labels) if l != page.input_value('.mr-title input')); other = labels[i]
+    before, ids = render_no(page), card_ids(page)
+    page.locator('.mr-picker select').select_option(index=i)
+    wait_update(page, before)
+    assert page.input_value('.mr-title input') == other and card_ids(page) != ids
+
+    # never a traceback, no failed request or script error, nothing fetched from outside this machine
+    assert failed == [] and errors == [], (failed, errors)
     html = page.content()
     assert 'Traceback' not in html and page.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
     hosts = {urlsplit(u).hostname for u in requests + sockets if not u.startswith(('data:', 'blob:', 'about:'))}
