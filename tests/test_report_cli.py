@@ -16,10 +16,14 @@ FIXED_FIGURES = 1 + 7 + 3 + 5 + 3 + 2
 def reports(clean_dir, tmp_path_factory):
     "One output folder holding the default EDA report and a filtered one, with their CLI runs."
     out = tmp_path_factory.mktemp('reports')
+    # a user-level `python3` kernelspec pointing at a Python that does not exist must not matter
+    jp = tmp_path_factory.mktemp('jupyter'); (jp/'kernels'/'python3').mkdir(parents=True)
+    (jp/'kernels'/'python3'/'kernel.json').write_text(json.dumps(
+        {'argv': ['/nonexistent/python3', '-m', 'ipykernel_launcher', '-f', '{connection_file}'], 'display_name': 'elsewhere', 'language': 'python'}))
     runs = {}
-    for key, args in [('defaults', []), ('comedy', ['-p', 'genre=comedy', '-p', 'year_min=1990'])]:
+    for key, args, env in [('defaults', [], None), ('comedy', ['-p', 'genre=comedy', '-p', 'year_min=1990'], {'JUPYTER_PATH': str(jp)})]:
         t0 = time.perf_counter()
-        runs[key] = movierec('report', 'eda', *args, '--clean-dir', clean_dir, '--out', out)
+        runs[key] = movierec('report', 'eda', *args, '--clean-dir', clean_dir, '--out', out, env=env)
         print(f'\nmovierec report eda {" ".join(args)} on kaggle-sample clean data: {time.perf_counter() - t0:.1f} s (wall, CLI)')
     return out, runs
 
@@ -50,7 +54,11 @@ def test_eda_report_defaults(reports, clean_dir):
     # one finding per figure at least: every <img> is followed by a rendered Markdown block before the next <img>
     for chunk in page.split('<img')[1:]:
         assert 'jp-RenderedMarkdown' in chunk.split('<img')[0]
-    # the kernel ran with this environment's interpreter
+    _check_kernel(page)
+
+
+def _check_kernel(page):
+    "The kernel ran with this environment's interpreter."
     exe = re.search(r'with Python [\d.]+ \(<code>([^<]+)</code>\)', page).group(1)
     assert Path(exe).parent == BIN, f'report ran with {exe}, not the project environment in {BIN}'
 
@@ -64,6 +72,7 @@ def test_eda_report_genre_filter(reports, clean_dir):
     assert 0 < n < len(m)
     assert f'of genre <strong>Comedy</strong>: <strong>{n:,}</strong> of them' in page
     assert "genre='Comedy'" in page and 'year_min=1990' in page
+    _check_kernel(page)   # even with a python3 kernelspec on JUPYTER_PATH pointing elsewhere
 
 
 def test_index_lists_reports(reports):
