@@ -15,6 +15,7 @@ COMMANDS = {
     'etl':       ('movierec.etl',       'etl_cli',       'raw Kaggle files -> clean parquet tables'),
     'train':     ('movierec.recommend', 'train_cli',     'clean tables -> TF-IDF model and top-K neighbour table'),
     'recommend': ('movierec.recommend', 'recommend_cli', 'the most similar movies to a title'),
+    'ask':       ('movierec.queries',   'ask_cli',       'answer one catalogue question (language, runtime, franchise, director...)'),
     'evaluate':  ('movierec.evaluate',  'evaluate_cli',  'offline quality metrics of recommender variants'),
     'report':    ('movierec.reports',   'report_cli',    'run a parametrized report notebook (papermill) to ipynb + html'),
     'serve':     ('movierec.api',       'serve_cli',     'start the FastAPI service'),
