@@ -167,3 +167,13 @@ def test_ctrl_c_stops_voila_and_kernels(clean_dir, model_dir):
         assert alive == [], [p.cmdline() for p in alive]
     finally:
         if proc.poll() is None: os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_damaged_model_stops_before_serving(tmp_path, clean_dir, model_dir):
+    "Manifests that agree but a missing artifact: the pre-heated kernel cannot load it, movierec app says so and exits."
+    import shutil
+    broken = tmp_path/'models'; shutil.copytree(model_dir, broken)
+    for p in broken.glob('*/neighbours.npz'): p.unlink()
+    r = movierec('app', '--no-browser', '--port', free_port(), '--clean-dir', clean_dir, '--model-dir', broken, check=False, timeout=300)
+    assert r.returncode != 0 and 'movierec train' in r.stderr and 'serving' not in r.stdout, (r.stdout, r.stderr)
+    assert 'Traceback' not in r.stderr
