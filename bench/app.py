@@ -103,7 +103,8 @@ def session(browser, clean, models, pool_size:int, rounds:int, screenshot:Path|N
             btn = page.locator('button.mr-suggestion', has_text='Toy Story (1995)'); btn.wait_for()
             timed_update(page, btn.click)
             if page.locator('.mr-genres select option:checked').count(): timed_update(page, lambda: page.locator('.mr-genres select').select_option([]))
-            page.evaluate('window.scrollTo(0, 0)'); page.wait_for_timeout(300)
+            page.set_viewport_size({'width': 1280, 'height': 1250})   # Voila scrolls inside the page: size the window to the content
+            page.evaluate('window.scrollTo(0, 0)'); page.wait_for_timeout(500)
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True)
         page.close()
