@@ -56,9 +56,13 @@ test-py: env
 test-full: env test-data
 	MOVIEREC_CLEAN_DIR=$(TEST_DATA)/clean MOVIEREC_MODEL_DIR=$(TEST_DATA)/models MOVIEREC_FULL_RAW_DIR=$(abspath $(SHARED_FULL)) $(BIN)/nbdev_test --n_workers 1 --flags slow --timing
 
-bench: env
+bench: env test-data
 	$(PY) bench/etl.py --raw-dir $(SHARED_SAMPLE)
-	$(PY) bench/etl.py --raw-dir $(SHARED_FULL)
+	$(PY) bench/etl.py --raw-dir $(SHARED_FULL) --scale 5000,10000,20000,45000
+	$(PY) bench/recommend.py
+	$(PY) bench/report.py --clean-dir $(TEST_DATA)/clean
+	$(PY) bench/api_load.py --raw-dir $(SHARED_FULL)
+	$(PY) bench/app.py
 
 export: env
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
