@@ -58,8 +58,8 @@ def child_naive(raw, only=None):
         for col in NESTED.get(n, []):
             df[col] = df[col].apply(_safe_eval)
             if col == 'belongs_to_collection':
-                c = df.loc[df[col].map(lambda v: isinstance(v, dict)), [idc, col]]
-                tidy = pd.concat([c[[idc]].reset_index(drop=True), pd.json_normalize(c[col].tolist())], axis=1)
+                cl = df.loc[df[col].map(lambda v: isinstance(v, dict)), [idc, col]]
+                tidy = pd.concat([cl[[idc]].reset_index(drop=True), pd.json_normalize(cl[col].tolist())], axis=1)
             else:
                 e = df[[idc, col]].explode(col)
                 e = e[e[col].map(lambda v: isinstance(v, dict))]
