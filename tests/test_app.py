@@ -78,7 +78,7 @@ def test_k_and_filters_change_results(app):
     assert len(cards(app)) == 9 and cards(app)[:5] == before
     app.language.value = 'fr'   # filters apply to the model's top-K neighbours: maybe none is French
     assert set(re.findall(r'class="mr-lang">(\w+)<', app.results.value)) <= {'fr'}
-    if not cards(app): assert 'No movie matches these filters' in app.notice.value
+    if not cards(app): assert 'most similar movies matches these filters' in app.notice.value
     app.clear_filters(); app.genres.value = ('Drama',)
     got = cards(app)
     assert got and got != before[:len(got)]
