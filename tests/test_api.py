@@ -282,3 +282,15 @@ def test_openapi_documents_every_route(client):
         assert resp['200']['content']['application/json']['schema']['$ref'].startswith('#/components/schemas/'), p
         if p != '/health': assert resp['422']['content']['application/json']['schema']['$ref'].endswith('/ErrorOut'), p
     assert client.get('/docs').status_code == 200
+
+
+def test_docs_work_offline(client):
+    "The interactive docs load their scripts and styles from the service itself, never from a CDN."
+    import re
+    for page in ('/docs', '/redoc'):
+        html = client.get(page).text
+        refs = re.findall(r'(?:src|href)\s*=\s*["\']([^"\']+)', html) + re.findall(r'<script[^>]*src=\s*"([^"]+)"', html)
+        assert refs, page
+        assert not [u for u in refs if u.startswith(('http://', 'https://', '//'))], (page, refs)
+        for u in refs:
+            if u.endswith(('.js', '.css')): assert client.get(u).status_code == 200, u
