@@ -1,0 +1,50 @@
+"""The API on requests an outside client may send: HEAD probes, Unicode normalisation forms, percent-encoded slashes
+and traversal, control characters, wrong parameter types and bounds. Never a 5xx; the same answer for NFC and NFD."""
+import unicodedata
+import pytest
+from fastapi.testclient import TestClient
+from movierec.api import create_app
+
+
+@pytest.fixture(scope='module')
+def client(clean_dir, model_dir):
+    with TestClient(create_app(clean_dir=clean_dir, model_dir=model_dir), raise_server_exceptions=False) as c: yield c
+
+
+@pytest.mark.parametrize('url', ['/health', '/recomendacion/toy story', '/movies/862', '/movies/862/similar?k=3',
+                                 '/movies/search?q=toy', '/peliculas_idioma/en', '/get_actor/tom hanks'])
+def test_head_answers_like_get_without_body(client, url):
+    g, h = client.get(url), client.head(url)
+    assert (h.status_code, h.content) == (200, b'')
+    assert h.headers['content-type'] == g.headers['content-type'] and h.headers['content-length'] == g.headers['content-length']
+
+
+def test_head_keeps_error_statuses(client):
+    assert [client.head(u).status_code for u in ('/movies/1', '/movies/abc', '/recomendacion/zzzzqqq', '/nope')] == [404, 422, 404, 404]
+
+
+@pytest.mark.parametrize('route', ['recomendacion', 'score_titulo', 'peliculas_duracion'])
+def test_nfc_and_nfd_titles_agree(client, route):
+    nfc, nfd = (unicodedata.normalize(f, 'Les Misérables') for f in ('NFC', 'NFD'))
+    assert nfc != nfd
+    a, b = client.get(f'/{route}/{nfc}'), client.get(f'/{route}/{nfd}')
+    assert a.status_code == b.status_code == 200 and a.json() == b.json() and a.json()['titulo'] == 'Les Misérables'
+
+
+HOSTILE = ['/recomendacion/..%2F..%2Fetc%2Fpasswd', '/recomendacion/%2F', '/recomendacion//', '/recomendacion/%00',
+           '/recomendacion/%ff%fe', '/recomendacion/%C0%AF', '/recomendacion/(1995)', '/recomendacion/%C2%B2',
+           '/recomendacion/%20%20', '/recomendacion/' + 'a' * 5000, '/peliculas_pais/..', '/franquicia/%25',
+           '/get_director/%E2%80%8B', '/cantidad_filmaciones_mes/13', '/cantidad_filmaciones_dia/%C2%B2',
+           '/movies/search?q=%00', '/movies/search?q=toy&limit=1e3', '/movies/-1', '/movies/862.5',
+           '/movies/99999999999999999999999999', '/movies/862/similar?k=0', '/movies/862/similar?k=1.5',
+           '/movies/862/similar?year_min=2000&year_max=1990', '/movies/862/similar?genre=%00',
+           '/movies/862/similar?language=', '/movies/862/similar?min_votes=-1', '/movies/862/similar?year_min=abc']
+
+
+@pytest.mark.parametrize('url', HOSTILE)
+def test_hostile_requests_never_5xx(client, url):
+    r = client.get(url)
+    assert r.status_code < 500 and r.headers['content-type'] == 'application/json', (r.status_code, r.text[:300])
+    body = r.json()
+    if url.startswith('/movies/search'): assert r.status_code == 422 or body['results'] == []
+    else: assert 400 <= r.status_code and body['detail'] and isinstance(body['sugerencias'], list), body
