@@ -49,3 +49,34 @@ def test_report_into_a_file(clean_dir, a_file, where):
     r = movierec('report', 'eda', '--clean-dir', clean_dir, '--out', out, check=False)
     assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
     assert r.stderr.startswith('error: ') and 'report folder' in r.stderr and 'is a file, not a folder' in r.stderr, r.stderr
+
+
+@pytest.fixture
+def damaged(tmp_path, clean_dir, model_dir):
+    "Copies of the clean data and models, to damage."
+    import shutil
+    c, m = tmp_path/'clean', tmp_path/'models'
+    shutil.copytree(clean_dir, c); shutil.copytree(model_dir, m)
+    return c, m
+
+
+@pytest.mark.parametrize('damage, message', [
+    ('clean manifest not JSON', 'manifest.json is damaged'), ('clean manifest a list', 'not a JSON object'),
+    ('movies.parquet cut short', 'with `movierec etl`'),
+    ('neighbours.npz cut short', 'is incomplete or damaged'), ('tfidf.npz cut short', 'is incomplete or damaged')])
+@pytest.mark.parametrize('cmd', ['recommend', 'evaluate', 'ask'])
+def test_damaged_artifacts_are_named(damaged, damage, message, cmd):
+    c, m = damaged
+    target = {'clean manifest not JSON': c/'manifest.json', 'clean manifest a list': c/'manifest.json',
+              'movies.parquet cut short': c/'movies.parquet', 'neighbours.npz cut short': m/'fields'/'neighbours.npz',
+              'tfidf.npz cut short': m/'fields'/'tfidf.npz'}[damage]
+    target.write_bytes({'clean manifest not JSON': b'{cut', 'clean manifest a list': b'[1, 2]'}.get(damage, target.read_bytes()[:300]))
+    args = {'recommend': ['recommend', 'toy story', '--clean-dir', c, '--model-dir', m],
+            'evaluate': ['evaluate', '--clean-dir', c, '--model-dir', m],
+            'ask': ['ask', 'peliculas_idioma', 'en', '--clean-dir', c]}[cmd]
+    r = movierec(*args, check=False)
+    assert 'Traceback' not in r.stderr, r.stderr
+    if cmd == 'ask' and damage != 'movies.parquet cut short':   # the catalogue questions need only the tables
+        assert r.returncode == 0, r.stderr
+    else:
+        assert r.returncode == 2 and r.stderr.startswith('error: ') and message in r.stderr, r.stderr
