@@ -80,3 +80,11 @@ def test_damaged_artifacts_are_named(damaged, damage, message, cmd):
         assert r.returncode == 0, r.stderr
     else:
         assert r.returncode == 2 and r.stderr.startswith('error: ') and message in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize('args, message', [(['-k', '0'], 'k must be a positive integer, got 0'),
+                                           (['-k', '-1'], 'k must be a positive integer, got -1'),
+                                           (['--name', ''], 'give model names')])
+def test_evaluate_bad_arguments(clean_dir, model_dir, args, message):
+    r = movierec('evaluate', *args, '--clean-dir', clean_dir, '--model-dir', model_dir, check=False)
+    assert r.returncode == 2 and 'Traceback' not in r.stderr and r.stderr.startswith(f'error: {message}'), (r.stdout, r.stderr)
