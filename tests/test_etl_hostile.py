@@ -151,3 +151,15 @@ def test_output_folder_that_cannot_be_one(tmp_path, sample_raw, where):
     r = movierec('etl', '--raw-dir', sample_raw, '--out', out, '--no-progress', check=False)
     assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
     assert r.stderr.startswith(f'error: ') and str(out) in r.stderr and ('is a file' in r.stderr or 'cannot create' in r.stderr)
+
+
+def test_kaggle_zip_or_renamed_file_is_pointed_at(tmp_path, real_rows):
+    "The Kaggle download is a zip; a file saved as MOVIES_METADATA.CSV is not the expected name either."
+    import zipfile
+    h, rows = real_rows
+    raw = tmp_path/'raw'; raw.mkdir()
+    with zipfile.ZipFile(raw/'the-movies-dataset.zip', 'w') as z: z.writestr('movies_metadata.csv', _csv(h, rows))
+    (raw/'MOVIES_METADATA.CSV').write_text(_csv(h, rows))
+    r = movierec('etl', '--raw-dir', raw, '--out', tmp_path/'clean', check=False)
+    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
+    assert 'found MOVIES_METADATA.CSV, the-movies-dataset.zip' in r.stderr and 'unzip' in r.stderr, r.stderr
