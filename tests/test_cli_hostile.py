@@ -88,3 +88,14 @@ def test_damaged_artifacts_are_named(damaged, damage, message, cmd):
 def test_evaluate_bad_arguments(clean_dir, model_dir, args, message):
     r = movierec('evaluate', *args, '--clean-dir', clean_dir, '--model-dir', model_dir, check=False)
     assert r.returncode == 2 and 'Traceback' not in r.stderr and r.stderr.startswith(f'error: {message}'), (r.stdout, r.stderr)
+
+
+def test_serve_names_the_real_bind_problem(clean_dir, model_dir):
+    "A host that is no address is not reported as a port in use; a port in use is."
+    import socket
+    r = movierec('serve', '--host', '256.1.1.1', '--clean-dir', clean_dir, '--model-dir', model_dir, check=False, timeout=60)
+    assert r.returncode == 2 and r.stderr.startswith("error: cannot listen on --host '256.1.1.1'") and 'in use' not in r.stderr, r.stderr
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); s.listen(); port = s.getsockname()[1]
+        r = movierec('serve', '--port', port, '--clean-dir', clean_dir, '--model-dir', model_dir, check=False, timeout=60)
+    assert r.returncode == 2 and r.stderr.startswith(f'error: port {port} on 127.0.0.1 is in use'), r.stderr
