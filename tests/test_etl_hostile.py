@@ -163,3 +163,8 @@ def test_kaggle_zip_or_renamed_file_is_pointed_at(tmp_path, real_rows):
     r = movierec('etl', '--raw-dir', raw, '--out', tmp_path/'clean', check=False)
     assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
     assert 'found MOVIES_METADATA.CSV, the-movies-dataset.zip' in r.stderr and 'unzip' in r.stderr, r.stderr
+
+
+def test_raw_dir_that_is_the_file_itself(tmp_path, sample_raw):
+    r = movierec('etl', '--raw-dir', sample_raw/'movies_metadata.csv.gz', '--out', tmp_path/'clean', check=False)
+    assert r.returncode == 2 and r.stderr.startswith(f"error: --raw-dir {sample_raw/'movies_metadata.csv.gz'} is a file; pass the folder"), r.stderr
