@@ -99,3 +99,11 @@ def test_serve_names_the_real_bind_problem(clean_dir, model_dir):
         s.bind(('127.0.0.1', 0)); s.listen(); port = s.getsockname()[1]
         r = movierec('serve', '--port', port, '--clean-dir', clean_dir, '--model-dir', model_dir, check=False, timeout=60)
     assert r.returncode == 2 and r.stderr.startswith(f'error: port {port} on 127.0.0.1 is in use'), r.stderr
+
+
+def test_swapped_folders_get_a_pointer(clean_dir, model_dir, sample_raw):
+    "The folder of one model for --model-dir, the raw folder for --clean-dir: the message says what to pass instead."
+    r = movierec('recommend', 'toy story', '--clean-dir', clean_dir, '--model-dir', model_dir/'fields', check=False)
+    assert r.returncode == 2 and f'--model-dir {model_dir} --name fields' in r.stderr, r.stderr
+    r = movierec('recommend', 'toy story', '--clean-dir', sample_raw, '--model-dir', model_dir, check=False)
+    assert r.returncode == 2 and f'this is a raw folder: movierec etl --raw-dir {sample_raw} --out DIR' in r.stderr, r.stderr
