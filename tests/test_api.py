@@ -1,5 +1,6 @@
 """The API in-process (FastAPI TestClient) on clean data + model built from kaggle-sample by the real CLI.
 Expected values are recomputed from the clean tables with plain pandas, or are facts of the raw rows."""
+import json
 from urllib.parse import quote
 
 import pandas as pd
@@ -10,6 +11,7 @@ from movierec.api import create_app
 from movierec.config import normalize_name
 from movierec.queries import MIN_VOTOS
 from movierec.recommend import Recommender
+from conftest import movierec
 
 
 @pytest.fixture(scope='module')
@@ -180,6 +182,33 @@ def test_recomendacion_matches_recommender(client, clean_dir, model_dir):
     assert b['recomendaciones'] == rec.recommend('Toy Story', k=5) and len(b['recomendaciones']) == 5
     assert 'Toy Story' not in b['recomendaciones']                     # the movie itself is excluded
     assert all(isinstance(t, str) for t in b['recomendaciones'])
+
+
+@pytest.mark.parametrize('query, id', [
+    ('Usual Suspects', 629), ('usual suspects, the', 629), ('THE usual suspects', 629),   # articles dropped or moved
+    ('Toy Story ( 1995 )', 862), ('toy story [1995]', 862), ('Toy Story 1995', 862), ('Hamlet 1948', 23383),
+    ('2001: A Space Odyssey', 62), ('2010', 4437), ('Airport 1975', 27932),   # titles, not years (Airport 1975 is from 1974)
+    ('Boot, Das', 387), ('Die Hard', 562)])
+def test_title_forms_agree_across_routes_and_cli(client, clean_dir, model_dir, query, id):
+    assert ok(client, f'/recomendacion/{quote(query)}')['id'] == id
+    assert ok(client, f'/score_titulo/{quote(query)}')['titulo'] == ok(client, f'/movies/{id}')['title']
+    out = json.loads(movierec('recommend', query, '-k', '1', '--json', '--clean-dir', clean_dir, '--model-dir', model_dir).stdout)
+    assert out['query']['id'] == id
+
+
+def test_title_forms_that_name_nothing(client, clean_dir, model_dir):
+    err(client, f'/recomendacion/{quote("Hard")}', 404)                      # 'Die' is never dropped: no false Die Hard
+    b = err(client, f'/score_titulo/{quote("Blade Runner 2049")}', 404)     # not in the catalogue: the 1982 one is named
+    assert 'Blade Runner (1982)' in b['sugerencias']
+    r = movierec('recommend', 'Blade Runner 2049', '--clean-dir', clean_dir, '--model-dir', model_dir, check=False)
+    assert r.returncode != 0 and 'Blade Runner (1982)' in r.stderr and 'Traceback' not in r.stderr
+
+
+@pytest.mark.parametrize('bad', ['862_0', '8_62', '+862', '%20862', '-862', '%EF%BC%98%EF%BC%96%EF%BC%92'])
+def test_movie_ids_are_plain_digits(client, bad):
+    for url in (f'/movies/{bad}', f'/movies/{bad}/similar'):
+        assert 'digits only' in err(client, url, 422)['detail']
+    assert ok(client, '/movies/0862')['id'] == 862
 
 
 def test_search_and_movie(client):

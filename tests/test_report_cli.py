@@ -151,3 +151,11 @@ def test_evaluation_report(clean_dir, model_dir, tmp_path):
     assert 'evaluation__defaults.html' in (tmp_path/'index.html').read_text()
     r = movierec('report', 'evaluation', '-p', 'k=0', '--clean-dir', clean_dir, '--model-dir', model_dir, '--out', tmp_path, check=False)
     assert r.returncode != 0 and 'k must be at least 1' in r.stderr
+
+
+def test_evaluation_k_beyond_model_rejected_before_running(clean_dir, model_dir, tmp_path):
+    t0 = time.perf_counter()
+    r = movierec('report', 'evaluation', '-p', 'k=999', '--clean-dir', clean_dir, '--model-dir', model_dir, '--out', tmp_path/'out', check=False)
+    assert r.returncode != 0 and 'k must be between 1 and 50' in r.stderr and 'got 999' in r.stderr, r.stderr
+    assert 'Traceback' not in r.stderr and not (tmp_path/'out').exists()   # refused before any kernel or output
+    assert time.perf_counter() - t0 < 60
