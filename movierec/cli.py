@@ -19,7 +19,7 @@ COMMANDS = {
     'evaluate':  ('movierec.evaluate',  'evaluate_cli',  'offline quality metrics of recommender variants'),
     'report':    ('movierec.reports',   'report_cli',    'run a parametrized report notebook (papermill) to ipynb + html'),
     'serve':     ('movierec.api',       'serve_cli',     'start the FastAPI service'),
-    'app':       ('movierec.app',       'app_cli',       'serve the interactive recommender with Voila'),
+    'app':       ('movierec.appserver', 'app_cli',       'serve the interactive recommender with Voila'),
     'pipeline':  ('movierec.pipeline',  'pipeline_cli',  'run every stage whose outputs are missing or stale'),
 }
 
