@@ -4,20 +4,20 @@
 
 # %% ../nbs/07_cli.ipynb #ce515f63
 from __future__ import annotations
-import importlib, os, sys
+import argparse, importlib, os, sys
 from .config import MovierecError
 
 # %% auto #0
-__all__ = ['COMMANDS', 'main', 'run']
+__all__ = ['COMMANDS', 'main', 'run', 'options']
 
 # %% ../nbs/07_cli.ipynb #4a0eb396
 COMMANDS = {
     'etl':       ('movierec.etl',       'etl_cli',       'raw Kaggle files -> clean parquet tables'),
     'train':     ('movierec.recommend', 'train_cli',     'clean tables -> TF-IDF model and top-K neighbour table'),
     'recommend': ('movierec.recommend', 'recommend_cli', 'the most similar movies to a title'),
-    'ask':       ('movierec.queries',   'ask_cli',       'answer one catalogue question (language, runtime, franchise, director...)'),
+    'ask':       ('movierec.queries',   'ask_cli',       'answer one catalogue question (language, director...)'),
     'evaluate':  ('movierec.evaluate',  'evaluate_cli',  'offline quality metrics of recommender variants'),
-    'report':    ('movierec.reports',   'report_cli',    'run a parametrized report notebook (papermill) to ipynb + html'),
+    'report':    ('movierec.reports',   'report_cli',    'run a parametrized report notebook to ipynb + html'),
     'serve':     ('movierec.api',       'serve_cli',     'start the FastAPI service'),
     'app':       ('movierec.appserver', 'app_cli',       'serve the interactive recommender with Voila'),
     'pipeline':  ('movierec.pipeline',  'pipeline_cli',  'run every stage whose outputs are missing or stale'),
@@ -26,32 +26,74 @@ COMMANDS = {
 def _usage()->str:
     w = max(map(len, COMMANDS))
     lines = [f'  {k:<{w}}  {v[2]}' for k,v in COMMANDS.items()]
-    return 'usage: movierec <command> [options]\n\ncommands:\n' + '\n'.join(lines) + "\n\n`movierec <command> --help` for a command's options."
+    head = 'usage: movierec <command> [options]\n\ncommands:\n'
+    return head + '\n'.join(lines) + "\n\n`movierec <command> --help` for a command's options."
 
 # %% ../nbs/07_cli.ipynb #7ab4c168
+def _print_usage(ok:bool)->int:
+    print(_usage())
+    return 0 if ok else 2
+
+def _version()->int:
+    from movierec import __version__
+    print(__version__)
+    return 0
+
+def _fail(e:MovierecError)->int:
+    print(f'error: {e}', file=sys.stderr)
+    for h in e.hints: print(f'  - {h}', file=sys.stderr)
+    return e.code
+
 def main(argv:list[str]|None=None # arguments after `movierec` (default: sys.argv[1:])
         )->int:
     "Entry point of the `movierec` console script."
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ('-h', '--help', 'help'):
-        print(_usage()); return 0 if argv else 2
-    if argv[0] in ('-V', '--version'):
-        from movierec import __version__; print(__version__); return 0
+    if not argv or argv[0] in ('-h', '--help', 'help'): return _print_usage(bool(argv))
+    if argv[0] in ('-V', '--version'): return _version()
     cmd, rest = argv[0], argv[1:]
     if cmd not in COMMANDS:
-        print(f'error: unknown command {cmd!r}\n\n{_usage()}', file=sys.stderr); return 2
+        print(f'error: unknown command {cmd!r}\n\n{_usage()}', file=sys.stderr)
+        return 2
     mod, fn, _ = COMMANDS[cmd]
     try: return int(getattr(importlib.import_module(mod), fn)(rest) or 0)
-    except MovierecError as e:
-        print(f'error: {e}', file=sys.stderr)
-        for h in e.hints: print(f'  - {h}', file=sys.stderr)
-        return e.code
+    except MovierecError as e: return _fail(e)
     except KeyboardInterrupt:
-        print('interrupted', file=sys.stderr); return 130
+        print('interrupted', file=sys.stderr)
+        return 130
     except BrokenPipeError:   # output piped into e.g. `head`, which stopped reading: not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 141
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 # %% ../nbs/07_cli.ipynb #86747aa4
 def run():
     "Console-script wrapper: exit with `main`'s code."
     sys.exit(main())
+
+# %% ../nbs/07_cli.ipynb #19f4993d
+def _folder(what:str, env:str, default:str)->str: return f'{what} (default: ${env}, else {default})'
+
+_OPTIONS = {
+    'raw_dir':     (('--raw-dir',), dict(help=_folder('raw Kaggle files', 'MOVIEREC_RAW_DIR', 'data/raw'))),
+    'clean_dir':   (('--clean-dir',), dict(help=_folder('clean data folder', 'MOVIEREC_CLEAN_DIR', 'data/clean'))),
+    'model_dir':   (('--model-dir',), dict(help=_folder('models folder', 'MOVIEREC_MODEL_DIR', 'data/models'))),
+    'reports_dir': (('--out',), dict(dest='reports_dir', help=_folder('reports', 'MOVIEREC_REPORTS_DIR', 'reports'))),
+    'host':        (('--host',), dict(default='127.0.0.1', help='interface to listen on (default %(default)s)')),
+    'port':        (('--port',), dict(type=int, default=8000, help='port to listen on (default %(default)s)')),
+    'json':        (('--json',), dict(action='store_true', help='print the answer as JSON')),
+    'name':        (('--name',), dict(help='model variant (default: the best one, `fields`)')),
+    'names':       (('--name',), dict(dest='name', action='append', help='variant; repeat for several (default: all)')),
+    'k':           (('-k', '--k'), dict(dest='k', type=int, default=5, help='number of movies (default %(default)s)')),
+}
+
+# %% ../nbs/07_cli.ipynb #7bf67060
+def options(*names:str,  # keys of `_OPTIONS`, e.g. 'clean_dir', 'model_dir'
+            **defaults   # new defaults, e.g. port=8866
+           )->argparse.ArgumentParser:
+    "A parent parser declaring the shared options `names` (pass it as `parents=[...]`)."
+    bad = [n for n in names if n not in _OPTIONS]
+    if bad: raise ValueError(f'unknown option {bad[0]!r}; known: {", ".join(_OPTIONS)}')
+    ap = argparse.ArgumentParser(add_help=False)
+    for n in names:
+        flags, kw = _OPTIONS[n]
+        ap.add_argument(*flags, **(kw | ({'default': defaults[n]} if n in defaults else {})))
+    return ap
