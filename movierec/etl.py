@@ -20,7 +20,8 @@ __all__ = ['PLACEHOLDER_OVERVIEWS', 'MOVIE_NUMERIC', 'MOVIE_NESTED', 'DROPPED_CO
 
 # %% ../nbs/01_etl.ipynb #b22ae98f
 _NON_LETTERS = re.compile(r'[\W\d_]+', re.UNICODE)
-PLACEHOLDER_OVERVIEWS = frozenset({'no overview found.', 'no overview', 'no movie overview available.', 'no overview yet.'})
+PLACEHOLDER_OVERVIEWS = frozenset({'no overview found.', 'no overview', 'no movie overview available.',
+                                   'no overview yet.'})
 
 def clean_text(s:str|None # raw text (None/NaN allowed)
               )->str:
@@ -64,11 +65,14 @@ def parse_literal(s:str # a Python literal, e.g. "[{'id': 16, 'name': 'Animation
         except (ValueError, RecursionError): pass
     try:
         with warnings.catch_warnings():   # e.g. invalid escape sequences in the raw text: not our reader's business
-            warnings.simplefilter('ignore'); return ast.literal_eval(s)
+            warnings.simplefilter('ignore')
+            return ast.literal_eval(s)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as e:
         raise ValueError(f'not a Python literal: {s[:60]!r}') from e
 
 # %% ../nbs/01_etl.ipynb #da619162
+def _is_list_of_dicts(v)->bool: return isinstance(v, list) and all(isinstance(d, dict) for d in v)
+
 def parse_nested(cells, # iterable of raw cell strings
                  kind:str='list', # 'list' (list of dicts) or 'dict' (one dict)
                  cache:bool=True, # memoise by cell text (for columns whose values repeat)
@@ -78,12 +82,15 @@ def parse_nested(cells, # iterable of raw cell strings
     out, bad, memo, BAD = [], [], {}, object()
     empty = [] if kind == 'list' else None
     for s in tqdm(cells, desc=desc, disable=not progress, unit='rows', leave=False, mininterval=0.5):
-        if not s or not s.strip(): out.append(empty); bad.append(False); continue
+        if not s or not s.strip():
+            out.append(empty)
+            bad.append(False)
+            continue
         if cache and s in memo: v = memo[s]
         else:
             try:
                 v = parse_literal(s)
-                ok = (isinstance(v, list) and all(isinstance(d, dict) for d in v)) if kind == 'list' else isinstance(v, dict)
+                ok = _is_list_of_dicts(v) if kind == 'list' else isinstance(v, dict)
                 if not ok: v = BAD
             except ValueError: v = BAD
             if cache and len(s) < 4096: memo[s] = v
@@ -134,7 +141,8 @@ class _Ledger:
     def quarantine(self, name, row_numbers, raws, reason):
         row_numbers = list(row_numbers)
         if not row_numbers: return
-        q = self.files[name]['quarantined']; q[reason] = q.get(reason, 0) + len(row_numbers)
+        q = self.files[name]['quarantined']
+        q[reason] = q.get(reason, 0) + len(row_numbers)
         self.rows.extend((name, int(i), reason, r) for i, r in zip(row_numbers, raws))
 
     def blank(self, name, column, n):
@@ -142,12 +150,16 @@ class _Ledger:
 
     def close(self, name, kept):
         f = self.files[name]
-        f['rows_kept'] = int(kept); f['rows_quarantined'] = sum(f['quarantined'].values())
+        f['rows_kept'] = int(kept)
+        f['rows_quarantined'] = sum(f['quarantined'].values())
         f['duplicates'] = f['quarantined'].get('duplicate_id', 0)
         f['reconciled'] = f['rows_read'] == f['rows_kept'] + f['rows_quarantined']
-        f['quarantined'] = dict(sorted(f['quarantined'].items())); f['blanked'] = dict(sorted(f['blanked'].items()))
-        f['seconds'] = round(time.perf_counter() - self._t0, 3); f['cpu_seconds'] = round(time.process_time() - self._c0, 3)
-        if not f['reconciled']: raise RuntimeError(f'{name}: {f["rows_read"]} read != {kept} kept + {f["rows_quarantined"]} quarantined')
+        f['quarantined'] = dict(sorted(f['quarantined'].items()))
+        f['blanked'] = dict(sorted(f['blanked'].items()))
+        f['seconds'] = round(time.perf_counter() - self._t0, 3)
+        f['cpu_seconds'] = round(time.process_time() - self._c0, 3)
+        if not f['reconciled']:
+            raise RuntimeError(f'{name}: {f["rows_read"]} read != {kept} kept + {f["rows_quarantined"]} quarantined')
 
     def table(self):
         rows = sorted(self.rows, key=lambda r: (r[0], r[1]))
@@ -165,8 +177,10 @@ def _frame(led, name, header, rows, required):
     dup = sorted({c for c in header if header.count(c) > 1})
     if dup: raise MovierecError(f'{name}: the header names the column(s) {dup} more than once, so their cells are ambiguous; '
                                 'replace it with the file from the Kaggle dataset.')
-    n = len(header); good = [len(r) == n for r in rows]
-    led.quarantine(name, (i for i, g in enumerate(good, 1) if not g), (led.raw(r) for r, g in zip(rows, good) if not g), 'field_count')
+    n = len(header)
+    good = [len(r) == n for r in rows]
+    short = [i for i, g in enumerate(good) if not g]
+    led.quarantine(name, (i + 1 for i in short), (led.raw(rows[i]) for i in short), 'field_count')
     df = pd.DataFrame([r for r, g in zip(rows, good) if g], columns=header, dtype=object)
     df.insert(0, '_row', np.flatnonzero(good) + 1)
     return df
@@ -175,7 +189,8 @@ def _drop(led, name, df, mask, reason):
     mask = np.asarray(mask, dtype=bool)
     if mask.any():
         bad = df[mask]
-        led.quarantine(name, bad['_row'], (led.raw(r) for r in bad[led.header].itertuples(index=False, name=None)), reason)
+        raws = (led.raw(r) for r in bad[led.header].itertuples(index=False, name=None))
+        led.quarantine(name, bad['_row'], raws, reason)
     return df[~mask]
 
 _I64_MAX = 2**63 - 1
@@ -252,13 +267,27 @@ def _schema(*names, ints=()):
     return pa.schema([(n, pa.int64() if n in ('movie_id', 'position', *ints) else pa.string()) for n in names])
 
 TIDY = {  # table -> (source column, {raw key: output column}, schema)
-    'genres': ('genres', {'id': 'genre_id', 'name': 'name'}, _schema('movie_id', 'position', 'genre_id', 'name', ints=('genre_id',))),
+    'genres': ('genres', {'id': 'genre_id', 'name': 'name'},
+               _schema('movie_id', 'position', 'genre_id', 'name', ints=('genre_id',))),
     'companies': ('production_companies', {'id': 'company_id', 'name': 'name'},
                   _schema('movie_id', 'position', 'company_id', 'name', ints=('company_id',))),
-    'countries': ('production_countries', {'iso_3166_1': 'iso_3166_1', 'name': 'name'}, _schema('movie_id', 'position', 'iso_3166_1', 'name')),
-    'languages': ('spoken_languages', {'iso_639_1': 'iso_639_1', 'name': 'name'}, _schema('movie_id', 'position', 'iso_639_1', 'name')),
+    'countries': ('production_countries', {'iso_3166_1': 'iso_3166_1', 'name': 'name'},
+                  _schema('movie_id', 'position', 'iso_3166_1', 'name')),
+    'languages': ('spoken_languages', {'iso_639_1': 'iso_639_1', 'name': 'name'},
+                  _schema('movie_id', 'position', 'iso_639_1', 'name')),
 }
-COLLECTIONS_SCHEMA = _schema('movie_id', 'collection_id', 'name', 'poster_path', 'backdrop_path', ints=('collection_id',))
+COLLECTIONS_SCHEMA = _schema('movie_id', 'collection_id', 'name', 'poster_path', 'backdrop_path',
+                             ints=('collection_id',))
+_COLLECTION_FIELDS = dict(id='collection_id', name='name', poster_path='poster_path', backdrop_path='backdrop_path')
+
+def _collections(ids, coll)->pa.Table:
+    "The collections table: one row per movie that belongs to a collection."
+    ci = [(mid, d) for mid, d in zip(ids, coll) if d]
+    cols = {f: [d.get(k) for _, d in ci] for k, f in _COLLECTION_FIELDS.items()}
+    return _table({'movie_id': [i for i, _ in ci], **cols}, COLLECTIONS_SCHEMA)
+
+def _date_parts(date:pd.Series)->tuple:
+    return date.dt.year.astype('int64'), date.dt.month.astype('int64'), date.dt.day_of_week.astype('int64')
 
 def clean_movies(led, name, header, rows, progress=False)->tuple[pd.DataFrame, dict]:
     "Kept movies (required transformations, flattened lists) and their tidy tables as pyarrow tables."
@@ -268,13 +297,13 @@ def clean_movies(led, name, header, rows, progress=False)->tuple[pd.DataFrame, d
     m['tagline'] = _opt(df['tagline']) if 'tagline' in df else None
     date = pd.to_datetime(df['release_date'].str.strip(), format='%Y-%m-%d')
     m['release_date'] = date.dt.strftime('%Y-%m-%d')
-    m['release_year'], m['release_month'], m['release_weekday'] = (date.dt.year.astype('int64'), date.dt.month.astype('int64'),
-                                                                   date.dt.day_of_week.astype('int64'))
+    m['release_year'], m['release_month'], m['release_weekday'] = _date_parts(date)
     num = {c: _num(led, name, df[c], c) for c in MOVIE_NUMERIC}
     m['budget'], m['revenue'] = num['budget'].fillna(0.0), num['revenue'].fillna(0.0)
     m['return'] = np.where(m['budget'] > 0, m['revenue'] / m['budget'].where(m['budget'] > 0, 1.0), 0.0)
     m['runtime'], m['popularity'], m['vote_average'] = num['runtime'], num['popularity'], num['vote_average']
-    vc = num['vote_count']; huge = vc.abs() > 2**53                  # not a count: blank it like any non-number
+    vc = num['vote_count']
+    huge = vc.abs() > 2**53                  # not a count: blank it like any non-number
     led.blank(name, 'vote_count', int(huge.sum()))
     m['vote_count'] = vc.mask(huge).fillna(0).round().astype('int64')
     for c in ('original_language', 'status'): m[c] = _opt(df[c]) if c in df else None
@@ -285,20 +314,18 @@ def clean_movies(led, name, header, rows, progress=False)->tuple[pd.DataFrame, d
     coll = parsed['belongs_to_collection']
     m['collection_id'] = pd.array([_as_int(d.get('id')) if d else None for d in coll], dtype='Int64')
     m['collection_name'] = [_as_str(d.get('name')) if d else None for d in coll]
-    m['genres'] = _names(parsed['genres']); m['companies'] = _names(parsed['production_companies'])
+    m['genres'] = _names(parsed['genres'])
+    m['companies'] = _names(parsed['production_companies'])
     m['countries'] = _names(parsed['production_countries'])
     m['country_codes'] = _names(parsed['production_countries'], 'iso_3166_1')
     m['spoken_languages'] = _names(parsed['spoken_languages'], 'iso_639_1')
     tables = {t: _table(_tidy(m['id'], parsed[src], fields), schema) for t, (src, fields, schema) in TIDY.items()}
-    ci = [(mid, d) for mid, d in zip(m['id'], coll) if d]
-    tables['collections'] = _table({'movie_id': [i for i, _ in ci], **{f: [d.get(k) for _, d in ci] for k, f in
-                                    dict(id='collection_id', name='name', poster_path='poster_path', backdrop_path='backdrop_path').items()}},
-                                   COLLECTIONS_SCHEMA)
+    tables['collections'] = _collections(m['id'], coll)
     return m.sort_values('id', kind='stable').reset_index(drop=True), tables
 
 # %% ../nbs/01_etl.ipynb #386fa820
-CAST_SCHEMA = _schema('movie_id', 'position', 'person_id', 'name', 'character', 'order', 'gender', 'cast_id', 'credit_id',
-                      ints=('person_id', 'order', 'gender', 'cast_id'))
+CAST_SCHEMA = _schema('movie_id', 'position', 'person_id', 'name', 'character', 'order', 'gender', 'cast_id',
+                      'credit_id', ints=('person_id', 'order', 'gender', 'cast_id'))
 CREW_SCHEMA = _schema('movie_id', 'position', 'person_id', 'name', 'job', 'department', 'gender', 'credit_id',
                       ints=('person_id', 'gender'))
 KEYWORDS_SCHEMA = _schema('movie_id', 'position', 'keyword_id', 'name', ints=('keyword_id',))
@@ -311,12 +338,18 @@ def _keyed(led, name, header, rows, required, movie_ids):
 def clean_credits(led, name, header, rows, movie_ids, progress=False)->tuple[dict, dict, dict]:
     "Cast and crew tables, and per movie id its directors and top-5 cast (by billing order)."
     df = _keyed(led, name, header, rows, ('id', 'cast', 'crew'), movie_ids)
-    cast, bad = parse_nested(df['cast'], cache=False, desc='parse cast', progress=progress); led.blank(name, 'cast', bad.sum())
-    crew, bad = parse_nested(df['crew'], cache=False, desc='parse crew', progress=progress); led.blank(name, 'crew', bad.sum())
+    cast, bad = parse_nested(df['cast'], cache=False, desc='parse cast', progress=progress)
+    led.blank(name, 'cast', bad.sum())
+    crew, bad = parse_nested(df['crew'], cache=False, desc='parse crew', progress=progress)
+    led.blank(name, 'crew', bad.sum())
     ids = list(df['_id'])
-    directors = {i: [str(d['name']) for d in c if d.get('job') == 'Director' and d.get('name') is not None] for i, c in zip(ids, crew)}
-    def _order(d): o = _as_int(d.get('order')); return (o is None, o or 0)
-    top = {i: [str(d['name']) for d in sorted(c, key=_order) if d.get('name') is not None][:5] for i, c in zip(ids, cast)}
+    directors = {i: [str(d['name']) for d in c if d.get('job') == 'Director' and d.get('name') is not None]
+                 for i, c in zip(ids, crew)}
+    def _order(d):
+        o = _as_int(d.get('order'))
+        return (o is None, o or 0)
+    top = {i: [str(d['name']) for d in sorted(c, key=_order) if d.get('name') is not None][:5]
+           for i, c in zip(ids, cast)}
     ct = _table(_tidy(ids, cast, dict(id='person_id', name='name', character='character', order='order', gender='gender',
                                       cast_id='cast_id', credit_id='credit_id')), CAST_SCHEMA)
     cr = _table(_tidy(ids, crew, dict(id='person_id', name='name', job='job', department='department', gender='gender',
@@ -335,7 +368,8 @@ def clean_keywords(led, name, header, rows, movie_ids, progress=False)->tuple[pa
     return t, dict(zip(ids, _names(kw)))
 
 # %% ../nbs/01_etl.ipynb #d41a6aef
-RATINGS_SCHEMA = pa.schema([('user_id', pa.int64()), ('movie_id', pa.int64()), ('rating', pa.float64()), ('timestamp', pa.int64())])
+RATINGS_SCHEMA = pa.schema([('user_id', pa.int64()), ('movie_id', pa.int64()), ('rating', pa.float64()),
+                            ('timestamp', pa.int64())])
 
 def clean_links(led, name, header, rows)->dict:
     "MovieLens id -> TMDB id."
@@ -354,9 +388,12 @@ def clean_ratings(led, name, header, rows, links:dict, movie_ids)->pa.Table:
           & rating.between(0, 5).to_numpy())                 # MovieLens stars: 0.5 to 5 (NaN, inf, -4 are not ratings)
     df = _drop(led, name, df, ~ok, 'bad_value')
     tmdb = pd.Series([links.get(int(v)) for v in df['movieId']], index=df.index, dtype='Int64')
-    df = _drop(led, name, df, tmdb.isna(), 'no_tmdb_id'); tmdb = tmdb[df.index]
-    df = _drop(led, name, df, ~tmdb.isin(movie_ids).to_numpy(), 'unknown_movie_id'); tmdb = tmdb[df.index]
-    t = pa.table({'user_id': pa.array([int(v) for v in df['userId']], pa.int64()), 'movie_id': pa.array(tmdb.astype('int64'), pa.int64()),
+    df = _drop(led, name, df, tmdb.isna(), 'no_tmdb_id')
+    tmdb = tmdb[df.index]
+    df = _drop(led, name, df, ~tmdb.isin(movie_ids).to_numpy(), 'unknown_movie_id')
+    tmdb = tmdb[df.index]
+    t = pa.table({'user_id': pa.array([int(v) for v in df['userId']], pa.int64()),
+                  'movie_id': pa.array(tmdb.astype('int64'), pa.int64()),
                   'rating': pa.array(pd.to_numeric(df['rating'].str.strip()).astype('float64'), pa.float64()),
                   'timestamp': pa.array([int(v) for v in df['timestamp']], pa.int64())}, schema=RATINGS_SCHEMA)
     led.close(name, len(df))
@@ -366,8 +403,9 @@ def clean_ratings(led, name, header, rows, links:dict, movie_ids)->pa.Table:
 _S, _F, _I, _L = pa.string(), pa.float64(), pa.int64(), pa.list_(pa.string())
 MOVIES_SCHEMA = pa.schema([
     ('id', _I), ('title', _S), ('overview', _S), ('overview_clean', _S), ('tagline', _S), ('release_date', _S),
-    ('release_year', _I), ('release_month', _I), ('release_weekday', _I), ('budget', _F), ('revenue', _F), ('return', _F),
-    ('runtime', _F), ('popularity', _F), ('vote_average', _F), ('vote_count', _I), ('original_language', _S), ('status', _S),
+    ('release_year', _I), ('release_month', _I), ('release_weekday', _I),
+    ('budget', _F), ('revenue', _F), ('return', _F), ('runtime', _F), ('popularity', _F), ('vote_average', _F),
+    ('vote_count', _I), ('original_language', _S), ('status', _S),
     ('collection_id', _I), ('collection_name', _S), ('genres', _L), ('companies', _L), ('countries', _L),
     ('country_codes', _L), ('spoken_languages', _L), ('keywords', _L), ('directors', _L), ('top_cast', _L)])
 RECO_SCHEMA = pa.schema([('id', _I), ('title', _S), ('release_year', _I), ('overview_clean', _S)])
@@ -388,14 +426,30 @@ def _write(t:pa.Table, path:Path):
 # %% ../nbs/01_etl.ipynb #b244a927
 KAGGLE_SLUG = 'rounakbanik/the-movies-dataset'
 
+def _kind(p:Path)->str:
+    "What a path that is no readable regular file is, in a few words ('' for a regular file)."
+    if p.is_symlink() and not p.exists(): return f' (a broken link to {os.readlink(p)})'
+    if p.is_dir(): return ' (a folder, not a file)'
+    if p.exists() and not p.is_file(): return ' (not a regular file: a pipe, socket or device)'
+    return ''
+
 def _near_misses(raw_dir:Path, name:str)->list[str]:
     "Files of `raw_dir` that look like `name` under another case or extension, and zip archives (Kaggle's download)."
     d = Path(raw_dir)
     if not d.is_dir(): return []
-    return sorted(p.name + (' (a folder, not a file)' if p.is_dir() else '') for p in d.iterdir()
+    return sorted(p.name + _kind(p) for p in d.iterdir()
                   if p.name.lower().startswith(name) or p.name.lower().endswith('.zip'))
 
+def _unreadable_exact(raw_dir:Path, name:str)->str|None:
+    "A message when `name.csv(.gz)` exists under its exact name but is no regular file (broken link, FIFO, folder)."
+    for ext in ('.csv', '.csv.gz'):
+        p = Path(raw_dir)/f'{name}{ext}'
+        if os.path.lexists(p) and not p.is_dir() and (why := _kind(p)):
+            return f'{p} cannot be read{why}; put the Kaggle file itself there'
+    return None
+
 def _missing_movies_msg(raw_dir:Path)->str:
+    if Path(raw_dir).is_dir() and (bad := _unreadable_exact(raw_dir, 'movies_metadata')): return bad
     where = (f'no movies_metadata.csv(.gz) in {raw_dir}' if Path(raw_dir).is_dir() else
              f'--raw-dir {raw_dir} is a file; pass the folder that holds it' if Path(raw_dir).exists() else
              f'the raw folder {raw_dir} does not exist')
@@ -407,20 +461,21 @@ def _missing_movies_msg(raw_dir:Path)->str:
            f'or pass --raw-dir DIR (or set MOVIEREC_RAW_DIR).')
     has_creds = bool(os.environ.get('KAGGLE_USERNAME') and os.environ.get('KAGGLE_KEY')) or \
         (Path(os.environ.get('KAGGLE_CONFIG_DIR', Path.home()/'.kaggle'))/'kaggle.json').is_file()
-    if shutil.which('kaggle') and has_creds:
-        msg += f' With the kaggle CLI (found, with credentials): kaggle datasets download -d {KAGGLE_SLUG} -p {raw_dir} --unzip'
-    else:
-        msg += (f' Or, once the kaggle CLI is installed (pip install kaggle) with API credentials in ~/.kaggle/kaggle.json: '
-                f'kaggle datasets download -d {KAGGLE_SLUG} -p {raw_dir} --unzip')
-    return msg
+    download = f'kaggle datasets download -d {KAGGLE_SLUG} -p {raw_dir} --unzip'
+    if shutil.which('kaggle') and has_creds: return msg + f' With the kaggle CLI (found, with credentials): {download}'
+    return msg + (' Or, once the kaggle CLI is installed (pip install kaggle) with API credentials in '
+                  f'~/.kaggle/kaggle.json: {download}')
 
 def _no_movies_msg(path:Path, f:dict, out:Path)->str:
     "Why a run keeps no movie at all: an empty table is no catalogue, so the previous outputs are kept instead."
     if not f['rows_read']: why = 'has a header but no data rows'
     else: why = (f"keeps no movie: all {f['rows_read']:,} rows were rejected ("
                  + ', '.join(f'{k} {v}' for k, v in sorted(f['quarantined'].items())) + ')')
-    return f'{path} {why}; nothing was written and {out} is left as it was. Replace it with the file from the Kaggle dataset.'
+    return (f'{path} {why}; nothing was written and {out} is left as it was. '
+            'Replace it with the file from the Kaggle dataset.')
 
+
+# %% ../nbs/01_etl.ipynb #9c0c705b
 def _version()->str:
     from movierec import __version__; return __version__
 
