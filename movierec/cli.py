@@ -76,6 +76,7 @@ _OPTIONS = {
     'raw_dir':     (('--raw-dir',), dict(help=_folder('raw Kaggle files', 'MOVIEREC_RAW_DIR', 'data/raw'))),
     'clean_dir':   (('--clean-dir',), dict(help=_folder('clean data folder', 'MOVIEREC_CLEAN_DIR', 'data/clean'))),
     'model_dir':   (('--model-dir',), dict(help=_folder('models folder', 'MOVIEREC_MODEL_DIR', 'data/models'))),
+    'clean_out':   (('--out',), dict(help=_folder('output folder', 'MOVIEREC_CLEAN_DIR', 'data/clean'))),
     'reports_dir': (('--out',), dict(dest='reports_dir', help=_folder('reports', 'MOVIEREC_REPORTS_DIR', 'reports'))),
     'host':        (('--host',), dict(default='127.0.0.1', help='interface to listen on (default %(default)s)')),
     'port':        (('--port',), dict(type=int, default=8000, help='port to listen on (default %(default)s)')),

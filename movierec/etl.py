@@ -475,7 +475,7 @@ def _no_movies_msg(path:Path, f:dict, out:Path)->str:
             'Replace it with the file from the Kaggle dataset.')
 
 
-# %% ../nbs/01_etl.ipynb #9c0c705b
+# %% ../nbs/01_etl.ipynb #d8348658
 def _version()->str:
     from movierec import __version__; return __version__
 
@@ -538,25 +538,35 @@ def run_etl(raw_dir:str|Path|None=None, # raw Kaggle files (default: MOVIEREC_RA
     return report
 
 # %% ../nbs/01_etl.ipynb #f4f0ca8f
+_ETL_ABOUT = ('Raw Kaggle files of The Movies Dataset -> clean parquet tables (movies, genres, companies, countries, '
+              'languages, collections, cast, crew, keywords, ratings), a quarantine of every dropped row with its reason, '
+              'a report and a manifest.')
+
+def _print_reconciliation(rep:dict):
+    "One line per raw file: read = kept + quarantined (with reasons), and the blanked cells."
+    for f in rep['files'].values():
+        q = ', '.join(f'{k} {v}' for k, v in f['quarantined'].items()) or 'none'
+        b = ', '.join(f'{k} {v}' for k, v in f['blanked'].items())
+        line = f"{f['file']}: read {f['rows_read']:,} = kept {f['rows_kept']:,} + quarantined {f['rows_quarantined']:,} ({q})"
+        print(line + (f'; blanked cells: {b}' if b else ''))
+
+def _note_duplicates(raw:Path):
+    "The plain file wins over the .gz: say so, or a stale copy beside a fresh download goes unnoticed."
+    for n in RAW_FILES:
+        if (raw/f'{n}.csv').is_file() and (raw/f'{n}.csv.gz').is_file():
+            print(f'note: both {n}.csv and {n}.csv.gz are in {raw}; read {n}.csv (remove the one you do not mean)',
+                  file=sys.stderr)
+
 def etl_cli(argv:list[str]|None=None)->int:
     "`movierec etl [--raw-dir DIR] [--out DIR]`: raw Kaggle files -> clean parquet tables."
-    p = argparse.ArgumentParser(prog='movierec etl', description='Raw Kaggle files of The Movies Dataset -> clean parquet tables '
-                                '(movies, genres, companies, countries, languages, collections, cast, crew, keywords, ratings), '
-                                'a quarantine of every dropped row with its reason, a report and a manifest.')
-    p.add_argument('--raw-dir', help='folder of the raw Kaggle files (default: $MOVIEREC_RAW_DIR, else data/raw)')
-    p.add_argument('--out', help='output folder (default: $MOVIEREC_CLEAN_DIR, else data/clean)')
+    from movierec.cli import options
+    p = argparse.ArgumentParser(prog='movierec etl', description=_ETL_ABOUT, parents=[options('raw_dir', 'clean_out')])
     p.add_argument('--no-progress', action='store_true', help='no progress bars')
     a = p.parse_args(argv)
     rep = run_etl(a.raw_dir, a.out, progress=not a.no_progress)
-    for n, f in rep['files'].items():
-        q = ', '.join(f'{k} {v}' for k, v in f['quarantined'].items()) or 'none'
-        b = ', '.join(f'{k} {v}' for k, v in f['blanked'].items())
-        print(f"{f['file']}: read {f['rows_read']:,} = kept {f['rows_kept']:,} + quarantined {f['rows_quarantined']:,} ({q})"
-              + (f'; blanked cells: {b}' if b else ''))
+    _print_reconciliation(rep)
     if rep['not_processed']: print('not found (skipped): ' + ', '.join(rep['not_processed']))
-    raw = Path(rep['raw_dir'])
-    for n in RAW_FILES:   # the plain file wins: say so, or a stale copy beside a fresh download goes unnoticed
-        if (raw/f'{n}.csv').is_file() and (raw/f'{n}.csv.gz').is_file():
-            print(f'note: both {n}.csv and {n}.csv.gz are in {raw}; read {n}.csv (remove the one you do not mean)', file=sys.stderr)
-    print(f"wrote {len(rep['outputs'])} tables to {rep['out']} in {rep['seconds']:.1f} s (fingerprint {rep['fingerprint'][:12]})")
+    _note_duplicates(Path(rep['raw_dir']))
+    fp = rep['fingerprint'][:12]
+    print(f"wrote {len(rep['outputs'])} tables to {rep['out']} in {rep['seconds']:.1f} s (fingerprint {fp})")
     return 0
