@@ -78,10 +78,93 @@ def test_filters(clean_dir, model_dir):
     french = set(m.loc[m.original_language == 'fr', 'id'])
     fr = rec_json(clean_dir, model_dir, 'Heat', '-k', '50', '--language', 'FR')['recommendations']
     assert fr and {r['id'] for r in fr} <= french
-    for bad, msg in ((['-k', '51'], 'between 1 and 50'), (['--genre', 'Comdy'], 'Comedy'),
+    for bad, msg in ((['-k', '101'], 'from 1 to 100'), (['-k', '0'], 'from 1 to 100'), (['--genre', 'Comdy'], 'Comedy'),
                      (['--language', 'qq'], 'unknown original language'), (['--year-min', '2000', '--year-max', '1990'], 'after')):
         r = rec(clean_dir, model_dir, 'Heat', *bad, check=False)
         assert r.returncode == 2 and msg in r.stderr and 'Traceback' not in r.stderr
+
+
+
+def _passing(clean_dir, year_min=None, genre=None, language=None, min_votes=None):
+    "Ids of the clean movies passing the filters, read straight from movies.parquet."
+    import pandas as pd
+    m = pd.read_parquet(clean_dir/'movies.parquet', columns=['id', 'release_year', 'genres', 'original_language', 'vote_count'])
+    ok = pd.Series(True, index=m.index)
+    if year_min is not None: ok &= m.release_year.fillna(0) >= year_min
+    if genre is not None: ok &= m.genres.map(lambda g: genre in list(g if g is not None else []))
+    if language is not None: ok &= m.original_language == language
+    if min_votes is not None: ok &= m.vote_count.fillna(0) >= min_votes
+    return set(m.loc[ok, 'id'])
+
+
+def test_filters_cover_the_whole_catalogue(clean_dir, model_dir):
+    "Strict filters return k movies whenever k pass them, not only those among the 50 stored neighbours."
+    passing = _passing(clean_dir, language='fr', genre='Comedy')
+    assert 10 <= len(passing) < 100
+    out = rec_json(clean_dir, model_dir, 'Heat', '-k', '100', '--language', 'fr', '--genre', 'Comedy')
+    ids = [r['id'] for r in out['recommendations']]
+    assert set(ids) == passing - {out['query']['id']} and len(ids) == len(set(ids))
+    assert [r['score'] for r in out['recommendations']] == sorted((r['score'] for r in out['recommendations']), reverse=True)
+    text = rec(clean_dir, model_dir, 'Heat', '-k', '100', '--language', 'fr', '--genre', 'Comedy').stdout
+    assert f'(only {len(ids)} movie(s) pass the filters)' in text
+    # k above the stored K (50), without filters: k movies, the first 50 being the stored neighbours
+    top100 = rec_json(clean_dir, model_dir, 'Jumanji', '-k', '100')['recommendations']
+    top50 = rec_json(clean_dir, model_dir, 'Jumanji', '-k', '50')['recommendations']
+    assert len(top100) == 100 and [r['id'] for r in top100[:50]] == [r['id'] for r in top50]
+
+
+def test_taste_profile_json(clean_dir, model_dir):
+    out = rec_json(clean_dir, model_dir, 'Toy Story', 'Jumanji', '--dislike', 'Heat', '-k', '12')
+    assert set(out) == {'liked', 'disliked', 'recommendations'}
+    assert [m['title'] for m in out['liked']] == ['Toy Story', 'Jumanji'] and out['disliked'][0]['title'] == 'Heat'
+    recs = out['recommendations']
+    assert len(recs) == 12 and not {r['id'] for r in recs} & {m['id'] for m in out['liked'] + out['disliked']}
+    assert [r['score'] for r in recs] == sorted((r['score'] for r in recs), reverse=True)
+    for r in recs: assert set(r) == {'id', 'title', 'year', 'score', 'why'}
+    liked = {m['id'] for m in out['liked']}
+    assert any(r['why']['resembles'] for r in recs)
+    assert all({m['id'] for m in r['why']['resembles'] + r['why']['fans']} <= liked for r in recs)
+    text = rec(clean_dir, model_dir, 'Toy Story', 'Jumanji', '--dislike', 'Heat', '-k', '3').stdout
+    assert text.startswith('Recommended for a taste for Toy Story (1995), Jumanji (1995) (not Heat (1995))')
+    assert len([l for l in text.splitlines() if l.strip()[:2] in ('1.', '2.', '3.')]) == 3
+
+
+def test_taste_filters_and_single_dislike(clean_dir, model_dir):
+    passing = _passing(clean_dir, language='fr', year_min=1990)
+    one = rec_json(clean_dir, model_dir, 'Toy Story', '-k', '30', '--language', 'fr', '--year-min', '1990')
+    assert set(one) == {'query', 'recommendations', 'others'}   # one title without --dislike: the similar shape
+    assert {r['id'] for r in one['recommendations']} <= passing and len(one['recommendations']) == min(30, len(passing))
+    out = rec_json(clean_dir, model_dir, 'Toy Story', '--dislike', 'Heat', '-k', '30', '--language', 'fr', '--year-min', '1990')
+    assert {r['id'] for r in out['recommendations']} <= passing
+    assert len(out['recommendations']) == min(30, len(passing))
+
+
+def test_taste_rules_are_named(clean_dir, model_dir):
+    for args, msg in ((['Heat', 'Jumanji', '--dislike', 'heat'], 'Heat (1995) is both liked and disliked'),
+                      (['Heat', 'Jumanji', '-k', '101'], 'from 1 to 100'),
+                      (['Heat', 'Toy Stroy'], 'unknown title'),
+                      (['Heat', '--source', 'sideways'], 'invalid choice')):
+        r = rec(clean_dir, model_dir, *args, check=False)
+        assert r.returncode == 2 and msg in r.stderr and 'Traceback' not in r.stderr, (args, r.stderr)
+
+
+def test_typo_is_corrected_with_a_note(clean_dir, model_dir):
+    out = rec_json(clean_dir, model_dir, 'Jumanjii', '-k', '3')
+    assert out['query']['title'] == 'Jumanji' and out['corrected_from'] == 'Jumanjii'
+    text = rec(clean_dir, model_dir, 'Jumanjii', '-k', '3').stdout
+    assert text.startswith("Showing results for Jumanji (1995) (no title 'Jumanjii')")
+    taste = rec_json(clean_dir, model_dir, 'Jumanjii', 'Heat', '-k', '3')
+    assert taste['liked'][0] == {'id': 8844, 'title': 'Jumanji', 'year': 1995, 'corrected_from': 'Jumanjii'}
+
+
+def test_sources_of_one_title(clean_dir, model_dir):
+    content = rec_json(clean_dir, model_dir, 'Jumanji', '--source', 'content', '-k', '5')
+    assert content == rec_json(clean_dir, model_dir, 'Jumanji', '-k', '5')
+    r = rec(clean_dir, model_dir, 'Jumanji', '--source', 'fans', '-k', '5', '--json', check=False)
+    if r.returncode == 0:   # a taste model was trained from the ratings: fans also liked
+        fans = json.loads(r.stdout)['recommendations']
+        assert len(fans) == 5 and 8844 not in [m['id'] for m in fans]
+    else: assert r.returncode == 2 and "'fans also liked' needs ratings" in r.stderr and 'Traceback' not in r.stderr
 
 
 def test_missing_and_stale_models(clean_dir, model_dir, sample_raw, tmp_path):
