@@ -1,0 +1,76 @@
+"The message catalogue: every key in both languages, same placeholders, whole plural entries, readable .po files."
+import string
+import pytest
+from babel.messages.pofile import read_po
+from movierec import i18n
+from movierec.i18n import LANGS, GENRES, catalog_keys, po_path, t
+
+
+def _entries(lang):
+    "key -> list of the message strings (one, or one per plural form) of `lang`'s .po file, parsed strictly."
+    with po_path(lang).open('rb') as f:
+        cat = read_po(f, locale=lang, abort_invalid=True)
+    out = {}
+    for m in cat:
+        if not m.id:
+            continue
+        key = m.id[0] if isinstance(m.id, tuple) else m.id
+        assert key not in out, f"{lang}: {key!r} appears twice"
+        out[key] = list(m.string) if isinstance(m.string, tuple) else [m.string]
+    return out
+
+
+def _fields(text):
+    return {name.split('.')[0].split('[')[0] for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_key_in_every_language():
+    keys = {lang: set(_entries(lang)) for lang in LANGS}
+    for lang in LANGS:
+        for other in LANGS:
+            missing = sorted(keys[other] - keys[lang])
+            assert not missing, f"missing in {po_path(lang)}: {missing}"
+
+
+@pytest.mark.parametrize('lang', LANGS)
+def test_no_empty_message(lang):
+    empty = [k for k, texts in _entries(lang).items() if not all(s.strip() for s in texts)]
+    assert not empty, f"empty translations in {lang}: {empty}"
+
+
+def test_same_placeholders_in_both_languages():
+    es, en = _entries('es'), _entries('en')
+    differ = {k: (_fields(' '.join(en[k])), _fields(' '.join(es[k]))) for k in en if k in es
+              and _fields(' '.join(en[k])) != _fields(' '.join(es[k]))}
+    assert not differ, f"placeholders differ (en, es): {differ}"
+    reserved = [k for k in en if _fields(' '.join(en[k])) & {'key', 'lang'}]
+    assert not reserved, f"placeholders named key or lang clash with t(key, lang): {reserved}"
+
+
+def test_plural_entries_in_both_languages():
+    es, en = _entries('es'), _entries('en')
+    differ = [k for k in en if k in es and (len(en[k]) > 1) != (len(es[k]) > 1)]
+    assert not differ, f"plural in one language only: {differ}"
+
+
+@pytest.mark.parametrize('lang', LANGS)
+def test_every_message_formats(lang):
+    "Every message fills with dummy values (no stray braces, no unknown conversion)."
+    for key, texts in _entries(lang).items():
+        for text in texts:
+            text.format(**{f: 'x' for f in _fields(text)})
+        fields = _fields(' '.join(texts))
+        assert t(key, lang, **{f: 2 if f == 'n' else 'x' for f in fields})
+
+
+def test_genres_translated():
+    assert all(f'genre.{g}' in catalog_keys(lang) for g in GENRES for lang in LANGS)
+    assert len(set(i18n.genre_names('es').values())) == 20
+    assert i18n.genre_name('Horror', 'es') == 'Terror'
+
+
+def test_spanish_formats():
+    assert i18n.fmt_number(1234.5, 'es') == '1.234,5'
+    assert i18n.fmt_number(1234.5, 'en') == '1,234.5'
+    assert i18n.fmt_date('2017-09-15', 'es') == '15 de septiembre de 2017'
+    assert (i18n.month_name(9, 'es'), i18n.weekday_name(4, 'es')) == ('septiembre', 'viernes')
