@@ -90,8 +90,14 @@ def request_mix(clean: Path, n: int, seed: int = 0) -> list[tuple[str, str, tupl
 
 
 async def _get(reader, writer, path: str) -> int:
-    "One GET on a kept-alive HTTP/1.1 connection; returns the status (the body is read and dropped)."
-    writer.write(f'GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n'.encode())
+    """One request on a kept-alive HTTP/1.1 connection; returns the status (the body is read and dropped).
+    `path` is a URL path (GET), or 'POST <path> <json body>'."""
+    if path.startswith('POST '):
+        _, url, body = path.split(' ', 2)
+        data = body.encode()
+        writer.write(f'POST {url} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n'
+                     f'Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n'.encode() + data)
+    else: writer.write(f'GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n'.encode())
     head = await reader.readuntil(b'\r\n\r\n')
     lines = head.decode('latin-1').split('\r\n')
     status = int(lines[0].split()[1])
@@ -103,7 +109,31 @@ async def _get(reader, writer, path: str) -> int:
     return status
 
 
-async def run_load(port: int, reqs, rate: float, concurrency: int):
+def unknown_titles(clean: Path, n: int, seed: int = 1) -> list[str]:
+    "n different unknown titles (a known title with a random 3-letter word appended): each costs a fuzzy search."
+    rng = random.Random(seed)
+    titles = pd.read_parquet(clean/'movies.parquet', columns=['title'])['title'].tolist()
+    word = lambda: ''.join(rng.choice('bcdfghjklmnpqrstvwxz') for _ in range(3))
+    return [f'{rng.choice(titles)} {word()}' for _ in range(n)]
+
+
+async def hostile_clients(port: int, n: int, titles: list[str], stop: asyncio.Event) -> list[int]:
+    "n clients, each sending unknown titles back to back (closed loop) until `stop`; returns each one's request count."
+    async def client(j):
+        reader, writer = await asyncio.open_connection('127.0.0.1', port)
+        done = 0
+        try:
+            while not stop.is_set():
+                t = titles[(j*7919 + done) % len(titles)]
+                route = ('peliculas_duracion', 'recomendacion', 'score_titulo')[done % 3]
+                await asyncio.wait_for(_get(reader, writer, f'/{route}/{quote(t)}'), 30)
+                done += 1
+        finally: writer.close()
+        return done
+    return await asyncio.gather(*[client(j) for j in range(n)])
+
+
+async def run_load(port: int, reqs, rate: float, concurrency: int, hostile: int = 0, bad_titles=()):
     """Open loop: request i is due at t0 + i/rate and goes to the next free connection (<= `concurrency` kept-alive
     connections); latency counts from the due time, so queueing on the client side is counted too.
     A minimal HTTP/1.1 client (asyncio streams) keeps the load generator's own CPU cost low on a 2-core machine."""
@@ -123,6 +153,8 @@ async def run_load(port: int, reqs, rate: float, concurrency: int):
             res[i] = (label, time.perf_counter() - due, status, status in accept)
         if writer is not None: writer.close()
     workers = [asyncio.create_task(conn()) for _ in range(concurrency)]
+    stop = asyncio.Event()
+    bad = asyncio.create_task(hostile_clients(port, hostile, list(bad_titles), stop)) if hostile else None
     t0 = time.perf_counter() + 0.05
     for i, r in enumerate(reqs):
         due = t0 + i/rate
@@ -131,7 +163,10 @@ async def run_load(port: int, reqs, rate: float, concurrency: int):
         q.put_nowait((i, due, r))
     for _ in workers: q.put_nowait(None)
     await asyncio.gather(*workers)
-    return res, time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    stop.set()
+    n_bad = sum(await bad) if bad else 0
+    return res, wall, n_bad
 
 
 def naive_vs_indexed(clean: Path, repeat: int = 20):
@@ -174,6 +209,8 @@ def main(argv=None):
     ap.add_argument('--duration', type=float, default=30, help='seconds of load (default 30)')
     ap.add_argument('--concurrency', type=int, default=32, help='kept-alive connections = max requests in flight (default 32)')
     ap.add_argument('--workers', type=int, default=1, help='server processes (default 1)')
+    ap.add_argument('--hostile', type=int, default=0,
+                    help='also run this many clients sending unknown titles back to back (issue 10: default 0)')
     ap.add_argument('--no-naive', action='store_true', help='skip the in-process naive-vs-indexed timing')
     a = ap.parse_args(argv)
     if a.rate <= 0 or a.duration <= 0 or a.concurrency < 1: ap.error('--rate, --duration and --concurrency must be positive')
@@ -201,7 +238,8 @@ def main(argv=None):
               f"{a.workers} worker(s), {psutil.cpu_count()} cores")
         procs = [psutil.Process(srv.pid)] + psutil.Process(srv.pid).children(recursive=True)
         cpu0, me0, load0 = sum(sum(p.cpu_times()[:2]) for p in procs), sum(psutil.Process().cpu_times()[:2]), os.getloadavg()[0]
-        res, wall = asyncio.run(run_load(port, reqs, a.rate, a.concurrency))
+        bad_titles = unknown_titles(clean, 5000) if a.hostile else []
+        res, wall, n_bad = asyncio.run(run_load(port, reqs, a.rate, a.concurrency, a.hostile, bad_titles))
         cpu = sum(sum(p.cpu_times()[:2]) for p in procs) - cpu0; me = sum(psutil.Process().cpu_times()[:2]) - me0
         rss = sum(p.memory_info().rss for p in procs if p.is_running())/2**20
         load1 = os.getloadavg()[0]
@@ -215,6 +253,9 @@ def main(argv=None):
     print(f'throughput {len(res)/wall:.1f} req/s over {wall:.1f} s; latency p50 {np.percentile(lat, 50):.2f} ms, '
           f'p90 {np.percentile(lat, 90):.2f} ms, p99 {np.percentile(lat, 99):.2f} ms, max {lat.max():.1f} ms; '
           f'errors {len(errors)} (status not the expected one, 5xx or transport); server RSS {rss:.0f} MiB')
+    if a.hostile:
+        print(f'meanwhile {a.hostile} clients sent unknown titles back to back: {n_bad:,} requests '
+              f'({n_bad/wall:.0f}/s, not counted above)')
     print(f'CPU per request: server {cpu/len(res)*1e3:.2f} ms, load generator {me/len(res)*1e3:.2f} ms; '
           f'machine load average {load0:.1f} before, {load1:.1f} after (other processes share the cores)')
     df = pd.DataFrame(res, columns=['route', 'ms', 'status', 'ok']).assign(ms=lambda d: d.ms*1e3)
