@@ -6,7 +6,9 @@ Each measurement runs in a fresh process (top-K builds: best time of --repeat ru
 build (data already loaded). The dense way is the reference project's: `cosine_similarity` on the float64
 TF-IDF matrix (N×N float64), then the top K of every row with argpartition (1,000 rows at a time, so that
 only the N×N matrix itself is large).
-Then query latency (p50/p99 over 1,000 lookups) of a model trained on the clean data.
+Then query latency (p50/p99 over 1,000 lookups) of a model trained on the clean data, filtered queries that need
+on-the-fly scoring (next to the naive X[candidates] @ X[r].T) and taste profiles of 50 liked movies (next to a
+dense liked x catalogue product).
 
     python bench/recommend.py [--raw-dir DIR] [--clean-dir DIR --model-dir DIR] [--sizes 2000,5000,...] [--skip-dense-above N]
 """
@@ -104,6 +106,84 @@ def latency(clean_dir, model_dir, n=1000, seed=0):
     return rec, load_s, pd.DataFrame(out).T
 
 
+def _pcts(ts): return dict(p50_ms=float(np.percentile(ts, 50)), p99_ms=float(np.percentile(ts, 99)), max_ms=float(np.max(ts)))
+
+
+def _timed(f, args):
+    "Per-call times in ms of f(a) for a in args (after one warm-up call)."
+    f(args[0])
+    ts = []
+    for a in args:
+        t0 = time.perf_counter_ns()
+        f(a)
+        ts.append((time.perf_counter_ns() - t0) / 1e6)
+    return ts
+
+
+def _naive_filtered(rec, r, k, ok):
+    "The naive way: cosine of the query row with every candidate passing the filters, X[cands] @ X[r].T, then top k."
+    cands = np.flatnonzero(ok)
+    cands = cands[cands != r]
+    s = (rec.X[cands] @ rec.X[r].T).toarray().ravel()
+    top = np.argsort(-s, kind='stable')[:k]
+    return cands[top], s[top]
+
+
+CASES = [(dict(language='fr', genres=['Comedy']), 10), (dict(year_min=2010, genres=['Horror']), 10),
+         (dict(language='ja', min_votes=20), 10), (dict(year_max=1960, genres=['Western', 'War']), 10),
+         (dict(genres=['Drama']), 100), (dict(year_min=1990), 100), (dict(), 100)]
+
+
+def _short_rows(rec, ok, k, n, rng):
+    "Up to n random rows with text whose stored neighbours passing `ok` are fewer than k (on-the-fly needed)."
+    rows = rng.permutation(np.flatnonzero(rec._has_text & (rec.idx[:, -1] >= 0)))[:20 * n]
+    return [int(r) for r in rows if len(rec._stored_hits(r, k, ok)) < k][:n]
+
+
+def filtered_latency(rec, n=200, seed=0):
+    "Filtered single-title queries whose stored neighbours run out (on-the-fly scoring), ours vs the naive way."
+    rng = np.random.default_rng(seed)
+    out, every, full, old = {}, {'ours': [], 'naive': []}, [], []
+    for f, k in CASES:
+        ok = rec._mask(rec.check_filters(k, **f))
+        ok = np.ones(len(rec._ids), bool) if ok is None else ok
+        rows = _short_rows(rec, ok, k, n, rng)
+        ours = _timed(lambda r: rec.similar(int(rec._ids[r]), k=k, **f), rows)
+        naive = _timed(lambda r: _naive_filtered(rec, r, k, ok), rows)
+        every['ours'] += ours
+        every['naive'] += naive
+        full += [len(rec.similar(int(rec._ids[r]), k=k, **f)['recommendations']) == min(k, ok.sum() - 1) for r in rows]
+        old += [len(rec._stored_hits(r, k, ok)) == k for r in rows]
+        label = f"{' '.join(f'{a}={b}' for a, b in f.items()) or 'no filter'}, k={k}"
+        out[label] = dict(passing=int(ok.sum()), queries=len(rows), **{f'ours_{a}': v for a, v in _pcts(ours).items()},
+                          **{f'naive_{a}': v for a, v in _pcts(naive).items()})
+    out['all'] = dict(passing=np.nan, queries=len(full), **{f'ours_{a}': v for a, v in _pcts(every['ours']).items()},
+                      **{f'naive_{a}': v for a, v in _pcts(every['naive']).items()})
+    return pd.DataFrame(out).T.drop(columns=['ours_max_ms', 'naive_max_ms']), np.mean(full), np.mean(old)
+
+
+def _naive_taste(rec, liked, k):
+    "The naive way: the dense liked x catalogue cosine matrix, averaged, then a full sort."
+    S = (rec.X[liked] @ rec.X.T).toarray().mean(0)
+    S[liked] = -np.inf
+    return np.argsort(-S, kind='stable')[:k]
+
+
+def taste_latency(rec, n=300, n_liked=50, k=10, seed=0):
+    "for_taste with `n_liked` liked movies (the most voted 5,000 movies with text), ours vs the naive way."
+    rng = np.random.default_rng(seed)
+    pool = np.flatnonzero(rec._has_text)
+    pool = pool[np.argsort(-rec._votes[pool], kind='stable')[:5000]]
+    profiles = [rng.choice(pool, n_liked, replace=False) for _ in range(n)]
+    ids = [[int(rec._ids[r]) for r in p] for p in profiles]
+    rows = {f'for_taste({n_liked} liked, k={k}) with why': _pcts(_timed(lambda L: rec.for_taste(L, k=k), ids)),
+            f'for_taste({n_liked} liked, k={k}, filters)': _pcts(_timed(
+                lambda L: rec.for_taste(L, k=k, year_min=1990, genres=['Drama']), ids)),
+            '  scores only': _pcts(_timed(lambda p: rec.taste.scores(list(p)), profiles)),
+            '  naive dense liked x catalogue': _pcts(_timed(lambda p: _naive_taste(rec, p, k), profiles[:50]))}
+    return pd.DataFrame(rows).T, type(rec.taste).__name__
+
+
 def main(argv=None):
     from movierec.config import full_raw_dir
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -138,6 +218,15 @@ def main(argv=None):
     rec, load_s, lat = latency(clean, models)
     print(f'\nquery latency, model {rec.name!r} on {len(rec._ids):,} movies (loaded in {load_s:.2f}s), 1,000 random titles:')
     print(lat.round(3).to_string())
+    ft, full, old = filtered_latency(rec)
+    print(f'\nfiltered single-title queries whose stored top-{rec.K} runs out: ours = similar() with why (stored '
+          'neighbours, then the cosine with every movie through the term index); naive = X[cands] @ X[r].T + sort')
+    with pd.option_context('display.width', 200):
+        print(ft.round(3).to_string())
+    print(f'answers holding k movies whenever k pass: {full:.0%} (post-filtering the stored neighbours only: {old:.0%})')
+    tt, model = taste_latency(rec)
+    print(f'\ntaste profiles, taste model {model}:')
+    print(tt.round(3).to_string())
 
 
 if __name__ == '__main__':
