@@ -12,7 +12,7 @@ With --raw-dir, clean data and a model are built once (by the real CLI) into --w
 Latency is measured from each request's scheduled send time (open loop), so a slow server cannot hide its queue.
 """
 from __future__ import annotations
-import argparse, asyncio, os, random, socket, subprocess, sys, tempfile, time
+import argparse, asyncio, json, os, random, socket, subprocess, sys, tempfile, time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -42,7 +42,7 @@ def free_port() -> int:
         s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 
-def request_mix(clean: Path, n: int, seed: int = 0) -> list[tuple[str, str, tuple]]:
+def request_mix(clean: Path, n: int, seed: int = 0, taste: int = 8) -> list[tuple[str, str, tuple]]:
     "n (route label, url, accepted statuses) drawn from the data: mostly known names, some typos and unknown names."
     rng = random.Random(seed)
     m = pd.read_parquet(clean/'movies.parquet', columns=['id', 'title', 'vote_count', 'overview_clean', 'directors', 'companies',
@@ -52,6 +52,7 @@ def request_mix(clean: Path, n: int, seed: int = 0) -> list[tuple[str, str, tupl
     text_titles = top.loc[top['overview_clean'].str.len() > 0, 'title'].head(2000).tolist()
     text_ids = top.loc[top['overview_clean'].str.len() > 0, 'id'].head(2000).tolist()
     ids = m['id'].tolist()
+    id_title = dict(zip(m['id'], m['title']))
     flat = lambda col: sorted({x for v in m[col] for x in v})
     directors, companies, countries = flat('directors'), flat('companies'), flat('countries')
     colls = m['collection_name'].dropna().unique().tolist()
@@ -60,6 +61,12 @@ def request_mix(clean: Path, n: int, seed: int = 0) -> list[tuple[str, str, tupl
     dias = ['lunes', 'martes', 'miércoles', 'jueves', 'viernes', 'sábado', 'domingo']
     casts = pd.read_parquet(clean/'cast.parquet', columns=['name'])['name'].unique().tolist() if (clean/'cast.parquet').is_file() else []
     ok, ok404 = (200,), (200, 404)
+    def taste_body():   # 1 to 50 liked movies (ids or titles), sometimes a disliked one and a filter
+        liked = rng.sample(text_ids[:500], rng.randint(1, 50))
+        body = {'liked': [int(i) if rng.random() < 0.5 else id_title[i] for i in liked], 'k': rng.choice([10, 20, 50])}
+        if rng.random() < 0.3: body['disliked'] = [int(rng.choice(text_ids[500:1000]))]
+        if rng.random() < 0.3: body['year_min'] = 1980
+        return 'POST /recommendations ' + json.dumps(body)
     gens = [  # (weight, label, builder)
         (14, 'recomendacion', lambda: (f'/recomendacion/{quote(rng.choice(text_titles))}', ok404)),
         (6, 'peliculas_duracion', lambda: (f'/peliculas_duracion/{quote(rng.choice(titles).upper())}', ok)),
@@ -80,6 +87,7 @@ def request_mix(clean: Path, n: int, seed: int = 0) -> list[tuple[str, str, tupl
         (3, 'unknown title (404)', lambda: (f'/peliculas_duracion/{quote(rng.choice(titles) + " xq")}', (404,))),
         (1, 'bad month (422)', lambda: ('/cantidad_filmaciones_mes/brumario', (422,))),
         (1, 'health', lambda: ('/health', ok)),
+        (taste, 'POST /recommendations', lambda: (taste_body(), ok)),
     ]
     w = [g[0] for g in gens]
     out = []
@@ -209,6 +217,8 @@ def main(argv=None):
     ap.add_argument('--duration', type=float, default=30, help='seconds of load (default 30)')
     ap.add_argument('--concurrency', type=int, default=32, help='kept-alive connections = max requests in flight (default 32)')
     ap.add_argument('--workers', type=int, default=1, help='server processes (default 1)')
+    ap.add_argument('--taste', type=int, default=8, help='weight of POST /recommendations in the mix (default 8 of ~100)')
+    ap.add_argument('--threads', type=int, help='movierec serve --threads (handler threads)')
     ap.add_argument('--hostile', type=int, default=0,
                     help='also run this many clients sending unknown titles back to back (issue 10: default 0)')
     ap.add_argument('--no-naive', action='store_true', help='skip the in-process naive-vs-indexed timing')
@@ -216,12 +226,12 @@ def main(argv=None):
     if a.rate <= 0 or a.duration <= 0 or a.concurrency < 1: ap.error('--rate, --duration and --concurrency must be positive')
     clean, models = prepare(a)
     n = int(a.rate*a.duration)
-    reqs = request_mix(clean, n)
+    reqs = request_mix(clean, n, taste=a.taste)
     port = free_port(); base = f'http://127.0.0.1:{port}'
     log = open(Path(tempfile.gettempdir())/f'movierec-bench-serve-{port}.log', 'w')
     t = time.perf_counter()
     srv = subprocess.Popen([str(BIN/'movierec'), 'serve', '--port', str(port), '--clean-dir', str(clean), '--model-dir', str(models),
-                            '--workers', str(a.workers)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                            '--workers', str(a.workers)] + (['--threads', str(a.threads)] if a.threads else []), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         while True:
             if srv.poll() is not None: sys.exit(f'the server exited ({srv.returncode}); see {log.name}')
@@ -232,7 +242,8 @@ def main(argv=None):
             time.sleep(0.1)
         ready = time.perf_counter() - t
         health = httpx.get(base + '/health').json()
-        for label, url, _ in reqs[:50]: httpx.get(base + url, timeout=10)        # warm-up (not counted)
+        for label, url, _ in reqs[:50]:   # warm-up (not counted)
+            if not url.startswith('POST '): httpx.get(base + url, timeout=10)
         print(f"\nserver ready in {ready:.1f} s: {health['movies']:,} movies, model {health['model']}; "
               f"load {a.rate:g} req/s x {a.duration:g} s = {n:,} requests (open loop, <= {a.concurrency} in flight), "
               f"{a.workers} worker(s), {psutil.cpu_count()} cores")

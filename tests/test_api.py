@@ -323,3 +323,88 @@ def test_docs_work_offline(client):
         assert not [u for u in refs if u.startswith(('http://', 'https://', '//'))], (page, refs)
         for u in refs:
             if u.endswith(('.js', '.css')): assert client.get(u).status_code == 200, u
+
+
+# ---- POST /recommendations (issue 11) and languages (issue 12) ----
+
+ES = {'Accept-Language': 'es-ES,es;q=0.9'}
+
+
+def post(client, body, status=200, headers=None):
+    r = client.post('/recommendations', json=body, headers=headers)
+    assert r.status_code == status, (body, r.status_code, r.text)
+    return r.json()
+
+
+def test_taste_from_ids_and_titles(client, movies):
+    b = post(client, {'liked': [862, 'Jumanji', 'toy story'], 'disliked': ['Heat'], 'k': 12})
+    assert [m['id'] for m in b['liked']] == [862, 8844] and [m['id'] for m in b['disliked']] == [949]
+    recs = b['recommendations']
+    assert len(recs) == 12 and not {h['id'] for h in recs} & {862, 8844, 949}     # liked/disliked never come back
+    assert all(h['why_text'] and h['id'] in set(movies['id']) for h in recs)
+    assert [h['score'] for h in recs] == sorted((h['score'] for h in recs), reverse=True)
+    assert b['note'] is None and b['mensaje']
+
+
+def test_taste_filters_apply(client, movies):
+    b = post(client, {'liked': [862], 'k': 5, 'year_min': 1990, 'genre': ['Comedy'], 'min_votes': 20})
+    by_id = movies.set_index('id')
+    for h in b['recommendations']:
+        r = by_id.loc[h['id']]
+        assert r['release_year'] >= 1990 and 'Comedy' in list(r['genres']) and r['vote_count'] >= 20
+
+
+@pytest.mark.parametrize('body, words', [
+    ({'liked': []}, ['liked', 'at least one']),
+    ({'liked': list(range(1, 2002))}, ['2,001', '2000']),
+    ({'liked': list(range(1, 1001)), 'disliked': list(range(5001, 6002))}, ['2,001', '2000']),
+    ({'liked': [862], 'disliked': ['Toy Story']}, ['Toy Story (1995)', 'both liked and disliked']),
+    ({'liked': [862], 'k': 0}, ['k must be between 1 and 100']),
+    ({'liked': [862], 'k': 101}, ['k must be between 1 and 100', '101']),
+    ({'liked': [862], 'year_min': 2000, 'year_max': 1990}, ['year_min']),
+    ({'liked': [862], 'genre': ['not-a-genre']}, ['genre']),
+    ({'liked': [True]}, ['liked.0', 'TMDB id']),
+    ({'liked': ['x' * 201]}, ['liked.0', '200']),
+    ({'liked': [862], 'dislike': [1]}, ['dislike']),
+])
+def test_taste_422_names_the_rule(client, body, words):
+    b = post(client, body, 422)
+    assert all(w in b['detail'] for w in words), b['detail']
+
+
+def test_taste_unknown_title_404_with_suggestions_and_typo_note(client):
+    b = post(client, {'liked': [862, 'Toy Story Forever Zq']}, 404)
+    assert "'Toy Story Forever Zq'" in b['detail'] and 'Toy Story (1995)' in b['sugerencias'][:3], b
+    assert post(client, {'liked': [999999999]}, 404)['detail'] == 'No movie has id 999999999.'
+    b = post(client, {'liked': ['Jumanjii'], 'k': 3})                  # one edit from exactly one title
+    assert b['liked'][0]['id'] == 8844 and 'Jumanji (1995)' in b['note'] and 'Jumanjii' in b['note']
+
+
+def test_accept_language(client):
+    assert post(client, {'liked': [862], 'k': 0}, 422, ES)['detail'] == 'k debe estar entre 1 y 100; se recibió 0.'
+    assert post(client, {'liked': []}, 422, ES)['detail'] == 'liked debe nombrar al menos una película.'
+    b = post(client, {'liked': ['Jumanjii'], 'k': 3}, headers=ES)
+    assert b['note'].startswith('Mostrando resultados para Jumanji (1995)')
+    assert post(client, {'liked': ['Toy Story Forever Zq']}, 404, ES)['detail'].startswith('No se encontró la película')
+    assert client.get('/movies/999999999', headers=ES).json()['detail'] == 'No hay ninguna película con id 999999999.'
+    assert client.get('/movies/999999999').json()['detail'] == 'No movie has id 999999999.'
+    assert client.get('/movies/862/similar', params=dict(k=0), headers=ES).json()['detail'].startswith('Parámetros inválidos')
+    assert client.get('/movies/862/similar', params=dict(k=0)).json()['detail'].startswith('Invalid parameters')
+    assert client.get('/health', headers=ES).json()['mensaje'].startswith('Servicio activo')
+
+
+def test_spanish_routes_stay_spanish(client):
+    en = {'Accept-Language': 'en'}
+    assert client.get('/score_titulo/zzqqxx', headers=en).json()['detail'].startswith('No se encontró')
+    assert client.get('/recomendacion/' + 'x' * 300, headers=en).json()['detail'].startswith('Parámetros inválidos')
+    assert client.get('/cantidad_filmaciones_mes/january', headers=en).json()['detail'].startswith("'january' no es")
+    assert client.get('/nope', headers=en).json()['detail'] == 'Ruta no encontrada; ver /docs.'
+
+
+@pytest.mark.parametrize('source', ['content', 'hybrid'])
+def test_similar_sources_and_k_100(client, source):
+    b = ok(client, '/movies/862/similar', k=100, source=source)
+    assert b['source'] == source and len(b['recommendations']) == 100
+    assert 862 not in {h['id'] for h in b['recommendations']}
+    err(client, '/movies/862/similar', 422, source='friends')
+    err(client, '/movies/862/similar', 422, k=101)

@@ -48,3 +48,31 @@ def test_hostile_requests_never_5xx(client, url):
     body = r.json()
     if url.startswith('/movies/search'): assert r.status_code == 422 or body['results'] == []
     else: assert 400 <= r.status_code and body['detail'] and isinstance(body['sugerencias'], list), body
+
+
+TASTE_HOSTILE = [
+    b'{"liked": [' + b'862,' * 400_000 + b'862]}',                        # 2 MB: refused before it is read (413)
+    ('{"liked": ["' + 'x' * 100_000 + '"]}').encode(),                    # a 100k-character title
+    ('{"liked": [' + ','.join(map(str, range(2001))) + ']}').encode(),   # 2,001 liked ids
+    b'{"liked": [862], "disliked": [' + b'"a",' * 2000 + b'"b"]}',        # 2,002 movies in all
+    b'\xff\xfe{"liked": [862]}', b'{"liked": [862', b'[862]', b'null', b'', b'{"liked": {"$ne": null}}',
+    b'{"liked": [862], "k": 1e309}', b'{"liked": [862], "k": "ten"}', b'{"liked": [[862]]}', b'{"liked": [-1]}',
+    b'{"liked": [99999999999999999999999]}', b'{"liked": ["\\u0000"]}', b'{"liked": ["(1995)"]}', b'{"liked": ["%"]}',
+    b'{"liked": [862], "genre": "Comedy"}', b'{"liked": [862], "genre": ["' + b'x' * 1000 + b'"]}',
+    b'{"liked": [862], "language": ""}', b'{"liked": [862], "min_votes": -1}', b'{"liked": [862], "year_min": 99999}',
+]
+
+
+@pytest.mark.parametrize('body', TASTE_HOSTILE, ids=range(len(TASTE_HOSTILE)))
+def test_hostile_taste_bodies_never_5xx(client, body):
+    r = client.post('/recommendations', content=body, headers={'content-type': 'application/json'})
+    assert 400 <= r.status_code < 500 and r.headers['content-type'] == 'application/json', (r.status_code, r.text[:300])
+    assert r.json()['detail']
+    if len(body) > 1 << 20: assert r.status_code == 413
+
+
+def test_a_repeated_unknown_title_is_answered_the_same(client):
+    a, b = (client.get('/score_titulo/zzqq toy story xq') for _ in range(2))
+    assert a.status_code == b.status_code == 404 and a.json() == b.json()
+    a, b = (client.post('/recommendations', json={'liked': ['zzqq toy story xq']}) for _ in range(2))
+    assert a.status_code == b.status_code == 404 and a.json() == b.json() and 'Toy Story (1995)' in a.json()['sugerencias']
