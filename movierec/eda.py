@@ -11,34 +11,51 @@ import numpy as np, pandas as pd
 import matplotlib
 from matplotlib.figure import Figure
 import seaborn as sns
+from babel import numbers as _bn
 from .config import MovierecError, resolve_dir, normalize_name
+from .i18n import t, fmt_number, fmt_percent, month_name, weekday_name
 
 # %% auto #0
-__all__ = ['PALETTE', 'ACCENT', 'OUTLIER', 'ZERO_MEANS_MISSING', 'LOG_SCALE', 'MONTHS', 'WEEKDAYS', 'CORR_COLS', 'toy_movies',
-           'load_eda_data', 'genre_names', 'filter_movies', 'fig_png', 'show', 'human', 'pct', 'plural', 'md', 'label',
-           'missing_values', 'plot_missing', 'quarantine_reasons', 'rows_overview', 'plot_quarantine', 'dist_values',
-           'outlier_fences', 'outlier_mask', 'distribution_summary', 'plot_distribution', 'count_by', 'top_counts',
-           'plot_counts', 'plot_top', 'scatter_outliers', 'plot_scatter', 'spearman', 'corr_matrix', 'plot_corr',
-           'strongest_pair', 'title_words', 'top_terms', 'plot_wordcloud']
+__all__ = ['PALETTE', 'ACCENT', 'OUTLIER', 'ZERO_MEANS_MISSING', 'LOG_SCALE', 'MONTHS', 'WEEKDAYS', 'LIST_COLS', 'CORR_COLS',
+           'toy_movies', 'load_eda_data', 'genre_names', 'filter_movies', 'fig_png', 'show', 'human', 'pct', 'md',
+           'label', 'missing_values', 'plot_missing', 'quarantine_reasons', 'rows_overview', 'plot_quarantine',
+           'dist_values', 'outlier_fences', 'outlier_mask', 'distribution_summary', 'plot_distribution', 'count_by',
+           'top_counts', 'plot_counts', 'plot_top', 'scatter_outliers', 'plot_scatter', 'spearman', 'corr_matrix',
+           'plot_corr', 'strongest_pair', 'title_words', 'top_terms', 'plot_wordcloud']
 
 # %% ../nbs/05_eda.ipynb #2676fda4
 def toy_movies()->pd.DataFrame:
     "Eight movies in the clean `movies.parquet` schema (only the columns the report reads)."
     rows = [
-        (1, 'Toy Story', '1995-10-30', 30e6, 373.6e6, 81., 7.7, 5415, 21.9, 'en', ['Animation', 'Comedy', 'Family'], ['Pixar Animation Studios'], ['United States of America'], 'Toy Story Collection', 'led woody andy toys live happily room'),
-        (2, 'Jumanji', '1995-12-15', 65e6, 262.8e6, 104., 6.9, 2413, 17.0, 'en', ['Adventure', 'Fantasy', 'Family'], ['TriStar Pictures'], ['United States of America'], None, 'siblings judy peter discover enchanted board game'),
-        (3, 'Grumpier Old Men', '1995-12-22', 0., 0., 101., 6.5, 92, 11.7, 'en', ['Romance', 'Comedy'], ['Warner Bros.'], ['United States of America'], 'Grumpy Old Men Collection', 'family wedding reignites ancient feud'),
-        (4, 'Waiting to Exhale', '1995-12-22', 16e6, 81.5e6, 127., 6.1, 34, 3.9, 'en', ['Comedy', 'Drama', 'Romance'], ['Twentieth Century Fox'], ['United States of America'], None, 'cheated mistreated stepped women holding breath'),
-        (5, 'Father of the Bride Part II', '1995-02-10', 0., 76.6e6, 106., 5.7, 173, 8.4, 'en', ['Comedy'], ['Sandollar Productions'], ['United States of America'], 'Father of the Bride Collection', 'george banks recovered daughter wedding'),
-        (6, 'Heat', '1995-12-15', 60e6, 187.4e6, 170., 7.7, 1886, 17.9, 'en', ['Action', 'Crime', 'Drama'], ['Regency Enterprises'], ['United States of America'], None, 'obsessive master thief neil mccauley leads'),
-        (7, 'Sabrina', '1995-12-15', 58e6, 0., 127., 6.2, 141, 6.7, 'en', ['Comedy', 'Romance'], ['Paramount Pictures'], ['Germany', 'United States of America'], None, 'ugly duckling undergone remarkable change'),
-        (8, 'La Haine', '1996-05-31', 2.6e6, 0.3e6, None, 7.8, 1000, 9.0, 'fr', ['Drama'], ['Lazennec'], ['France'], None, ''),
+        (1, 'Toy Story', '1995-10-30', 30e6, 373.6e6, 81., 7.7, 5415, 21.9, 'en',
+         ['Animation', 'Comedy', 'Family'], ['Pixar Animation Studios'], ['United States of America'],
+         'Toy Story Collection', 'led woody andy toys live happily room'),
+        (2, 'Jumanji', '1995-12-15', 65e6, 262.8e6, 104., 6.9, 2413, 17.0, 'en',
+         ['Adventure', 'Fantasy', 'Family'], ['TriStar Pictures'], ['United States of America'],
+         None, 'siblings judy peter discover enchanted board game'),
+        (3, 'Grumpier Old Men', '1995-12-22', 0., 0., 101., 6.5, 92, 11.7, 'en',
+         ['Romance', 'Comedy'], ['Warner Bros.'], ['United States of America'],
+         'Grumpy Old Men Collection', 'family wedding reignites ancient feud'),
+        (4, 'Waiting to Exhale', '1995-12-22', 16e6, 81.5e6, 127., 6.1, 34, 3.9, 'en',
+         ['Comedy', 'Drama', 'Romance'], ['Twentieth Century Fox'], ['United States of America'],
+         None, 'cheated mistreated stepped women holding breath'),
+        (5, 'Father of the Bride Part II', '1995-02-10', 0., 76.6e6, 106., 5.7, 173, 8.4, 'en',
+         ['Comedy'], ['Sandollar Productions'], ['United States of America'],
+         'Father of the Bride Collection', 'george banks recovered daughter wedding'),
+        (6, 'Heat', '1995-12-15', 60e6, 187.4e6, 170., 7.7, 1886, 17.9, 'en',
+         ['Action', 'Crime', 'Drama'], ['Regency Enterprises'], ['United States of America'],
+         None, 'obsessive master thief neil mccauley leads'),
+        (7, 'Sabrina', '1995-12-15', 58e6, 0., 127., 6.2, 141, 6.7, 'en',
+         ['Comedy', 'Romance'], ['Paramount Pictures'], ['Germany', 'United States of America'],
+         None, 'ugly duckling undergone remarkable change'),
+        (8, 'La Haine', '1996-05-31', 2.6e6, 0.3e6, None, 7.8, 1000, 9.0, 'fr',
+         ['Drama'], ['Lazennec'], ['France'], None, ''),
     ]
     cols = ['id', 'title', 'release_date', 'budget', 'revenue', 'runtime', 'vote_average', 'vote_count', 'popularity',
             'original_language', 'genres', 'companies', 'countries', 'collection_name', 'overview_clean']
     df = pd.DataFrame(rows, columns=cols)
     d = pd.to_datetime(df.release_date)
-    df['release_year'], df['release_month'], df['release_weekday'] = d.dt.year, d.dt.month, d.dt.weekday
+    df['release_year'], df['release_month'], df['release_weekday'] = d.dt.year, d.dt.month, d.dt.day_of_week
     df['return'] = np.where(df.budget > 0, df.revenue/df.budget.where(df.budget > 0), 0.)
     return df
 
@@ -48,7 +65,8 @@ def load_eda_data(clean_dir:str|Path|None=None # clean-data folder (default: `re
     "The tables the EDA report reads: `movies`, `quarantine` (or None), `etl_report` (dict or None), `clean_dir`."
     d = resolve_dir('clean', clean_dir)
     if not (d/'movies.parquet').is_file():
-        raise MovierecError(f"no clean data in {d} (movies.parquet is missing); run `movierec etl` first or pass --clean-dir")
+        raise MovierecError(f"no clean data in {d} (movies.parquet is missing); "
+                            "run `movierec etl` first or pass --clean-dir")
     q, rep = d/'quarantine.parquet', d/'etl_report.json'
     return dict(movies=pd.read_parquet(d/'movies.parquet'),
                 quarantine=pd.read_parquet(q, columns=['source', 'reason']) if q.is_file() else None,
@@ -94,35 +112,46 @@ def _fig(w:float=8, h:float=4, **kw)->Figure:
 
 def fig_png(fig:Figure, dpi:int=90)->bytes:
     "PNG bytes of `fig`."
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=dpi); return buf.getvalue()
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=dpi)
+    return buf.getvalue()
 
 def show(fig:Figure|None, # figure to display (None: only the text)
          finding:str=''   # one sentence of finding, Markdown
         ):
     "Display `fig` as an embedded PNG, then `finding` as Markdown (with `$` kept literal)."
     from IPython.display import display, Image, Markdown
-    if fig is not None: display(Image(data=fig_png(fig), format='png'))
-    if finding: display(Markdown(finding.replace('$', r'\$')))   # dollars are money here, never math
+    if fig is not None:
+        display(Image(data=fig_png(fig), format='png'))
+    if finding:
+        display(Markdown(finding.replace('$', r'\$')))   # dollars are money here, never math
 
 # %% ../nbs/05_eda.ipynb #f4d1cf77
-def human(x:float, money:bool=False)->str:
-    "1234567 -> '1.2M' (with `money`: '$1.2M'); small numbers keep up to 1 decimal."
-    if x is None or (isinstance(x, float) and math.isnan(x)): return 'n/a'
-    s, a = ('-' if x < 0 else ''), abs(x)
-    for f, u in ((1e9, 'B'), (1e6, 'M'), (1e3, 'k')):
-        if a >= f: v = f'{a/f:.1f}'.rstrip('0').rstrip('.') + u; break
-    else: v = f'{int(a)}' if a == int(a) else f'{a:.2g}' if a < 1 else f'{a:.1f}'.rstrip('0').rstrip('.')
-    return s + ('$' if money else '') + v
+def _missing_value(x)->bool:
+    "True for None and NaN."
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+def human(x:float, money:bool=False, lang:str='en')->str:
+    "1234567 -> '1.2M' ('1,2 M' in Spanish); with `money` in US dollars; small numbers keep up to 1 decimal."
+    if _missing_value(x):
+        return '–'
+    if money:
+        return _bn.format_compact_currency(x, 'USD', locale=lang, fraction_digits=1)
+    if abs(x) >= 1000:
+        return _bn.format_compact_decimal(x, locale=lang, fraction_digits=1)
+    pattern = '@@' if 0 < abs(x) < 1 else '#,##0.#'
+    return _bn.format_decimal(x, format=pattern, locale=lang)
 
 # %% ../nbs/05_eda.ipynb #ef9a718c
-def pct(x:float)->str:
-    "A share as a percentage with the precision it needs: 0.53 -> '53%', 0.004 -> '0.4%', 0 -> '0%'."
-    if x is None or (isinstance(x, float) and math.isnan(x)): return 'n/a'
-    return f'{x:.0%}' if (x == 0 or abs(x) >= .095) else f'{x:.1%}' if abs(x) >= .001 else '<0.1%'
-
-def plural(n:int, word:str, many:str|None=None)->str:
-    "'1 movie', '2,993 movies'."
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+def pct(x:float, lang:str='en')->str:
+    "A share as a percentage with the precision it needs: 0.53 -> '53%', 0.004 -> '0.4%' ('0,4 %' in Spanish)."
+    if _missing_value(x):
+        return '–'
+    if x == 0 or abs(x) >= .095:
+        return fmt_percent(x, lang)
+    if abs(x) >= .001:
+        return fmt_percent(x, lang, digits=1)
+    return '<' + fmt_percent(.001, lang, digits=1)
 
 # %% ../nbs/05_eda.ipynb #44f26373
 _MD_SPECIAL = re.compile(r'([\\`*_{}\[\]()#+!|~])')
@@ -134,11 +163,18 @@ def md(s)->str:
 
 def label(s, width:int=40)->str:
     "`s` shortened to `width` characters, safe as matplotlib text (no math mode)."
-    s = str(s); s = s if len(s) <= width else s[:width - 1] + '…'
+    s = str(s)
+    s = s if len(s) <= width else s[:width - 1] + '…'
     return s.replace('$', r'\$')
 
 # %% ../nbs/05_eda.ipynb #8b87296b
 ZERO_MEANS_MISSING = ('budget', 'revenue', 'return')
+
+def _empty(v)->bool:
+    "True for blank strings and empty lists/arrays (cells that hold no value although they are not null)."
+    if isinstance(v, str):
+        return not v.strip()
+    return hasattr(v, '__len__') and len(v) == 0
 
 def missing_values(movies:pd.DataFrame)->pd.DataFrame:
     "Per column: `missing` count and `share` (0-1), most missing first."
@@ -146,20 +182,23 @@ def missing_values(movies:pd.DataFrame)->pd.DataFrame:
         s = movies[c]
         m = s.isna()
         if s.dtype == object or pd.api.types.is_string_dtype(s):
-            m |= s.map(lambda v: (isinstance(v, str) and not v.strip()) or (hasattr(v, '__len__') and not isinstance(v, str) and len(v) == 0))
-        if c in ZERO_MEANS_MISSING: m |= s.eq(0)
+            m |= s.map(_empty)
+        if c in ZERO_MEANS_MISSING:
+            m |= s.eq(0)
         return int(m.sum())
     r = pd.DataFrame({'column': movies.columns, 'missing': [_miss(c) for c in movies.columns]})
     r['share'] = r.missing / max(len(movies), 1)
     return r.sort_values(['missing', 'column'], ascending=[False, True], ignore_index=True)
 
-def plot_missing(mv:pd.DataFrame # output of `missing_values`
+def plot_missing(mv:pd.DataFrame, # output of `missing_values`
+                 lang:str='en'    # language of the title and axis labels
                 )->Figure:
     "Horizontal bars: share of missing values for the columns that have any."
     mv = mv[mv.missing > 0]
-    fig = _fig(8, max(2, .3*len(mv) + 1)); ax = fig.axes[0]
+    fig = _fig(8, max(2, .3*len(mv) + 1))
+    ax = fig.axes[0]
     sns.barplot(x=mv.share*100, y=mv.column, ax=ax, color=ACCENT)
-    ax.set(xlabel='% of movies missing the value', ylabel='', title='Missing values per column', xlim=(0, 100))
+    ax.set(xlabel=t('eda.ax.missing_share', lang), ylabel='', title=t('eda.fig.missing', lang), xlim=(0, 100))
     return fig
 
 # %% ../nbs/05_eda.ipynb #fe0a8983
@@ -179,35 +218,42 @@ def _num(d:dict, *keys):
 def rows_overview(etl_report:dict|None)->pd.DataFrame:
     "Per raw file: rows `read`, `kept`, `quarantined`, `duplicates` (NaN when the report does not say)."
     if not etl_report: return pd.DataFrame(columns=['file', 'read', 'kept', 'quarantined', 'duplicates'])
-    files = etl_report.get('files') or etl_report.get('inputs') or {k: v for k, v in etl_report.items() if isinstance(v, dict)}
+    by_name = {k: v for k, v in etl_report.items() if isinstance(v, dict)}
+    files = etl_report.get('files') or etl_report.get('inputs') or by_name
     if isinstance(files, list): files = {f.get('file') or f.get('name') or str(i): f for i, f in enumerate(files)}
     rows = []
     for name, f in files.items():
         if not isinstance(f, dict): continue
-        r = dict(file=f.get('file') or name, read=_num(f, 'rows_read', 'read', 'rows'), kept=_num(f, 'rows_kept', 'kept'),
+        r = dict(file=f.get('file') or name, read=_num(f, 'rows_read', 'read', 'rows'),
+                 kept=_num(f, 'rows_kept', 'kept'),
                  quarantined=_num(f, 'rows_quarantined', 'quarantined', 'quarantined_by_reason'),
                  duplicates=_num(f, 'duplicates', 'duplicate_rows', 'rows_duplicated'))
         if r['read'] is not None or r['kept'] is not None: rows.append(r)
     return pd.DataFrame(rows, columns=['file', 'read', 'kept', 'quarantined', 'duplicates'])
 
 # %% ../nbs/05_eda.ipynb #26c85ae1
-def plot_quarantine(reasons:pd.DataFrame # output of `quarantine_reasons`
+def plot_quarantine(reasons:pd.DataFrame, # output of `quarantine_reasons`
+                    lang:str='en'         # language of the title and axis labels
                    )->Figure|None:
     "Bars of quarantined rows per file and reason (None when nothing was quarantined)."
-    if reasons.empty: return None
+    if reasons.empty:
+        return None
     lab = [label(f'{s}: {r}', 50) for s, r in zip(reasons.source, reasons.reason)]
-    fig = _fig(8, max(2, .35*len(reasons) + 1)); ax = fig.axes[0]
+    fig = _fig(8, max(2, .35*len(reasons) + 1))
+    ax = fig.axes[0]
     sns.barplot(x=reasons.rows, y=lab, ax=ax, color=OUTLIER)
-    ax.bar_label(ax.containers[0], labels=[f'{v:,}' for v in reasons.rows], padding=3, fontsize='small')
-    if reasons.rows.max() >= 100 * max(reasons.rows.min(), 1): ax.set_xscale('log')
-    ax.set(xlabel='rows quarantined', ylabel='', title='Quarantined raw rows by file and reason')
+    ax.bar_label(ax.containers[0], labels=[fmt_number(v, lang) for v in reasons.rows], padding=3, fontsize='small')
+    if reasons.rows.max() >= 100 * max(reasons.rows.min(), 1):
+        ax.set_xscale('log')
+    ax.set(xlabel=t('eda.ax.quarantined', lang), ylabel='', title=t('eda.fig.quarantine', lang))
     return fig
 
 # %% ../nbs/05_eda.ipynb #ce9e90b5
 LOG_SCALE = ('budget', 'revenue', 'return', 'vote_count', 'popularity')
 
 def dist_values(movies:pd.DataFrame, col:str)->pd.Series:
-    "The values of `col` a distribution is drawn from: non-null, > 0 where zero means unknown or a log axis is used, and vote averages of voted movies only."
+    """The values of `col` a distribution is drawn from: non-null, > 0 where zero means unknown or a log axis is
+    used, and vote averages of voted movies only."""
     s = pd.to_numeric(movies[col], errors='coerce').dropna()
     if col == 'vote_average' and 'vote_count' in movies: s = s[movies.loc[s.index, 'vote_count'] > 0]
     return s[s > 0] if (col in ZERO_MEANS_MISSING or col in LOG_SCALE) else s
@@ -216,7 +262,8 @@ def outlier_fences(s:pd.Series, log:bool=False, k:float=1.5)->tuple[float, float
     "(low, high) Tukey fences of `s` (computed on log10 values when `log`), in the units of `s`."
     if s.empty: return (math.nan, math.nan)
     v = np.log10(s) if log else s
-    q1, q3 = v.quantile([.25, .75]); lo, hi = q1 - k*(q3 - q1), q3 + k*(q3 - q1)
+    q1, q3 = v.quantile([.25, .75])
+    lo, hi = q1 - k*(q3 - q1), q3 + k*(q3 - q1)
     return (10**lo, 10**hi) if log else (lo, hi)
 
 def outlier_mask(s:pd.Series, log:bool=False, k:float=1.5)->pd.Series:
@@ -225,127 +272,181 @@ def outlier_mask(s:pd.Series, log:bool=False, k:float=1.5)->pd.Series:
     return (s < lo) | (s > hi)
 
 # %% ../nbs/05_eda.ipynb #ace96f5d
+def _most_extreme(s:pd.Series, out:pd.Series, log:bool):
+    "Index of the outlier farthest from the median (on log values when `log`), None without outliers."
+    if not len(out):
+        return None
+    v, m = (np.log10(out), np.log10(s.median())) if log else (out, s.median())
+    return (v - m).abs().idxmax()
+
+def _quartiles(s:pd.Series)->dict:
+    "median, q1, q3 of `s` (NaN when empty)."
+    if not s.size:
+        return dict(median=math.nan, q1=math.nan, q3=math.nan)
+    return dict(median=float(s.median()), q1=float(s.quantile(.25)), q3=float(s.quantile(.75)))
+
 def distribution_summary(movies:pd.DataFrame, col:str, log:bool|None=None)->dict:
-    "Counts (`n` used, `n_missing`, `n_zero` left off a log axis), quartiles, fences, outliers and the most extreme one."
+    "Counts (`n` used, `n_missing`, `n_zero` off a log axis), quartiles, fences, outliers and the most extreme one."
     log = col in LOG_SCALE if log is None else log
     raw = pd.to_numeric(movies[col], errors='coerce')
     s = dist_values(movies, col)
     lo, hi = outlier_fences(s, log)
     out = s[(s < lo) | (s > hi)]
-    n_zero = int(raw.eq(0).sum()) if (log and col not in ZERO_MEANS_MISSING) else 0   # real zeros a log axis cannot show
-    top = None
-    if len(out):
-        v, m = (np.log10(out), np.log10(s.median())) if log else (out, s.median())
-        top = (v - m).abs().idxmax()
+    n_zero = int(raw.eq(0).sum()) if (log and col not in ZERO_MEANS_MISSING) else 0   # zeros a log axis cannot show
+    top = _most_extreme(s, out, log)
     return dict(col=col, log=log, n=int(s.size), n_missing=int(len(movies) - s.size - n_zero), n_zero=n_zero,
-                median=float(s.median()) if s.size else math.nan,
-                q1=float(s.quantile(.25)) if s.size else math.nan, q3=float(s.quantile(.75)) if s.size else math.nan,
-                low=lo, high=hi, outliers=int(out.size), n_low=int((out < lo).sum()), n_high=int((out > hi).sum()),
+                **_quartiles(s), low=lo, high=hi,
+                outliers=int(out.size), n_low=int((out < lo).sum()), n_high=int((out > hi).sum()),
                 top=movies.loc[top, 'title'] if top is not None and 'title' in movies else None,
                 top_value=float(s[top]) if top is not None else math.nan)
 
+# %% ../nbs/05_eda.ipynb #204cb1f9
 def plot_distribution(movies:pd.DataFrame, # movies table
                       col:str,             # numeric column
                       log:bool|None=None,  # log x axis (default: for the skewed columns in LOG_SCALE)
-                      label:str|None=None  # axis label (default: `col`)
+                      label:str|None=None, # axis label (default: `col`)
+                      lang:str='en'        # language of the title, axis labels and legend
                      )->Figure:
     "Histogram of `col` above a strip of the individual values, outliers in red, fences dashed."
     log = col in LOG_SCALE if log is None else log
-    s = dist_values(movies, col); out = outlier_mask(s, log)
-    fig = _fig(8, 4.2, nrows=2, sharex=True, height_ratios=[3, 1]); ax, ax2 = fig.axes
+    s = dist_values(movies, col)
+    out = outlier_mask(s, log)
+    fig = _fig(8, 4.2, nrows=2, sharex=True, height_ratios=[3, 1])
+    ax, ax2 = fig.axes
     sns.histplot(s, bins=40, log_scale=log, ax=ax, color=ACCENT)
-    rng = np.random.default_rng(0); y = rng.uniform(-.3, .3, s.size)
+    y = np.random.default_rng(0).uniform(-.3, .3, s.size)
     ax2.scatter(s[~out], y[~out.to_numpy()], s=6, alpha=.4, color=ACCENT)
-    ax2.scatter(s[out], y[out.to_numpy()], s=12, color=OUTLIER, label=f'{out.sum()} outliers')
+    ax2.scatter(s[out], y[out.to_numpy()], s=12, color=OUTLIER, label=t('eda.legend.outliers', lang, n=int(out.sum())))
     for f in outlier_fences(s, log):
-        if not math.isnan(f) and s.min() <= f <= s.max(): ax.axvline(f, ls='--', color=OUTLIER, lw=1)
-    ax2.set(yticks=[], xlabel=label or col, ylim=(-.5, .5)); ax.set(ylabel='movies', title=f'Distribution of {label or col}' + (' (log scale)' if log else ''))
-    if out.any(): ax2.legend(loc='upper right', fontsize='small')
+        if not math.isnan(f) and s.min() <= f <= s.max():
+            ax.axvline(f, ls='--', color=OUTLIER, lw=1)
+    ax2.set(yticks=[], xlabel=label or col, ylim=(-.5, .5))
+    title = t('eda.fig.dist_log' if log else 'eda.fig.dist', lang, label=label or col)
+    ax.set(ylabel=t('eda.ax.movies', lang), title=title)
+    if out.any():
+        ax2.legend(loc='upper right', fontsize='small')
     return fig
 
 # %% ../nbs/05_eda.ipynb #27d4dd5d
 MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
+LIST_COLS = ('genres', 'companies', 'countries', 'keywords', 'directors', 'top_cast', 'spoken_languages',
+             'country_codes')
 
-def count_by(movies:pd.DataFrame, col:str)->pd.Series:
-    "Movies per value of `release_year`/`release_month`/`release_weekday`, gaps filled with 0, months/days named."
+def count_by(movies:pd.DataFrame, col:str, lang:str='en')->pd.Series:
+    "Movies per `release_year`/`release_month`/`release_weekday`, gaps filled with 0, months/days named in `lang`."
     c = movies[col].value_counts()
-    if col == 'release_month': return c.reindex(range(1, 13), fill_value=0).set_axis(MONTHS)
-    if col == 'release_weekday': return c.reindex(range(7), fill_value=0).set_axis(WEEKDAYS)
-    if c.empty: return c
+    if col == 'release_month':
+        names = [month_name(m, lang, 'abbreviated') for m in range(1, 13)]
+        return c.reindex(range(1, 13), fill_value=0).set_axis(names)
+    if col == 'release_weekday':
+        names = [weekday_name(d, lang, 'abbreviated') for d in range(7)]
+        return c.reindex(range(7), fill_value=0).set_axis(names)
+    if c.empty:
+        return c
     return c.reindex(range(int(c.index.min()), int(c.index.max()) + 1), fill_value=0)
 
 def top_counts(movies:pd.DataFrame, col:str, n:int=10)->pd.Series:
     "The `n` most frequent values of `col` (list columns are exploded); ties by name."
     s = movies[col]
-    if len(s) and isinstance(s.iloc[0], (list, tuple, np.ndarray)) or col in ('genres', 'companies', 'countries', 'keywords', 'directors', 'top_cast', 'spoken_languages', 'country_codes'):
+    if len(s) and isinstance(s.iloc[0], (list, tuple, np.ndarray)) or col in LIST_COLS:
         s = s.map(_as_list).explode()
     c = s.dropna().astype(str).value_counts()
     c = c[c.index.str.strip() != '']
-    return c.rename_axis(col).reset_index().sort_values(['count', col], ascending=[False, True]).set_index(col)['count'].head(n)
+    c = c.rename_axis(col).reset_index().sort_values(['count', col], ascending=[False, True])
+    return c.set_index(col)['count'].head(n)
 
 # %% ../nbs/05_eda.ipynb #eab8bd41
 def plot_counts(counts:pd.Series, # output of `count_by`
-                title:str, xlabel:str='')->Figure:
+                title:str, xlabel:str='',
+                lang:str='en'     # language of the y axis label
+               )->Figure:
     "Vertical bars (a line for long year ranges) of movie counts, the maximum highlighted."
-    fig = _fig(8, 3.5); ax = fig.axes[0]
-    x = counts.index.astype(str) if len(counts) <= 31 else counts.index
-    if len(counts) > 31: ax.fill_between(x, counts.values, color=ACCENT, alpha=.6, step='mid'); ax.plot(x, counts.values, color=ACCENT, drawstyle='steps-mid')
+    fig = _fig(8, 3.5)
+    ax = fig.axes[0]
+    if len(counts) > 31:
+        ax.fill_between(counts.index, counts.values, color=ACCENT, alpha=.6, step='mid')
+        ax.plot(counts.index, counts.values, color=ACCENT, drawstyle='steps-mid')
     else:
         cols = [OUTLIER if v == counts.max() and v > 0 else ACCENT for v in counts.values]
-        ax.bar(x, counts.values, color=cols)
-    ax.set(title=title, xlabel=xlabel, ylabel='movies')
+        ax.bar(counts.index.astype(str), counts.values, color=cols)
+    ax.set(title=title, xlabel=xlabel, ylabel=t('eda.ax.movies', lang))
     return fig
 
 def plot_top(counts:pd.Series, # output of `top_counts`
-             title:str, xlabel:str='movies')->Figure:
+             title:str, xlabel:str|None=None, # x axis label (default: 'movies' in `lang`)
+             lang:str='en')->Figure:
     "Horizontal bars of the top items, largest on top."
-    fig = _fig(8, max(2, .32*len(counts) + 1)); ax = fig.axes[0]
+    fig = _fig(8, max(2, .32*len(counts) + 1))
+    ax = fig.axes[0]
     names = [label(i) for i in counts.index]
-    sns.barplot(x=counts.values, y=names, ax=ax, hue=names,
-                palette=PALETTE, legend=False)
-    ax.set(title=title, xlabel=xlabel, ylabel='')
+    sns.barplot(x=counts.values, y=names, ax=ax, hue=names, palette=PALETTE, legend=False)
+    ax.set(title=title, xlabel=t('eda.ax.movies', lang) if xlabel is None else xlabel, ylabel='')
     return fig
 
 # %% ../nbs/05_eda.ipynb #313013bd
+def _robust_z(s:pd.Series, log:bool)->pd.Series:
+    "Distance of each value from the median in interquartile ranges (of log10 values when `log`)."
+    v = np.log10(s) if log else s
+    iqr = v.quantile(.75) - v.quantile(.25)
+    return (v - v.median()) / (iqr if iqr > 0 else (v.std() or 1))
+
 def scatter_outliers(d:pd.DataFrame, x:str, y:str, logx:bool=False, logy:bool=False, n:int=5)->pd.Index:
     "Index of the `n` points of `d` farthest from the centre (distance in robust z-scores of the plotted values)."
-    if d.empty: return d.index
-    def z(s, log):
-        v = np.log10(s) if log else s
-        iqr = v.quantile(.75) - v.quantile(.25)
-        return (v - v.median()) / (iqr if iqr > 0 else (v.std() or 1))
-    return np.hypot(z(d[x], logx), z(d[y], logy)).nlargest(n).index
+    if d.empty:
+        return d.index
+    return np.hypot(_robust_z(d[x], logx), _robust_z(d[y], logy)).nlargest(n).index
 
+# %% ../nbs/05_eda.ipynb #21e4bfb2
+def _col_name(col:str, lang:str)->str:
+    "A column's short name in `lang` (the column itself when the catalogue has no name for it)."
+    key = f'eda.name.{col}'
+    try:
+        return t(key, lang)
+    except KeyError:
+        return col
+
+def _label_points(ax, d:pd.DataFrame, x:str, y:str):
+    "Titles beside the points of `d`, alternating above and below to limit overlaps."
+    for i, (_, r) in enumerate(d.iterrows()):
+        ax.annotate(label(r.title, 28), (r[x], r[y]), fontsize=8, color=OUTLIER, xytext=(4, 4 - 9*(i % 2)),
+                    textcoords='offset points')
+
+# %% ../nbs/05_eda.ipynb #d4bcd157
 def plot_scatter(movies:pd.DataFrame, x:str, y:str,
                  logx:bool=False, logy:bool=False,
                  diagonal:bool=False, # draw y = x (break-even for budget vs revenue)
-                 n_labels:int=5        # mark and label the most outlying movies
+                 n_labels:int=5,      # mark and label the most outlying movies
+                 lang:str='en'        # language of the title, axis labels and legend
                 )->Figure:
     "Scatter of `y` against `x` (rows where both are usable), the most outlying points red and labelled."
     d = movies[[x, y, 'title']].dropna()
-    if logx: d = d[d[x] > 0]
-    if logy: d = d[d[y] > 0]
-    fig = _fig(7, 5); ax = fig.axes[0]
+    d = d[(d[x] > 0) | (not logx)]
+    d = d[(d[y] > 0) | (not logy)]
+    fig = _fig(7, 5)
+    ax = fig.axes[0]
     out = scatter_outliers(d, x, y, logx, logy, n_labels)
     rest = d.drop(out)
     ax.scatter(rest[x], rest[y], s=12, alpha=.45, color=ACCENT, edgecolor='none')
-    ax.scatter(d.loc[out, x], d.loc[out, y], s=22, color=OUTLIER, label=f'{len(out)} most outlying')
-    if logx: ax.set_xscale('log')
-    if logy: ax.set_yscale('log')
+    ax.scatter(d.loc[out, x], d.loc[out, y], s=22, color=OUTLIER, label=t('eda.legend.outlying', lang, n=len(out)))
+    ax.set(xscale='log' if logx else 'linear', yscale='log' if logy else 'linear')
     if diagonal and len(d):
         lo, hi = d[[x, y]].min().min(), d[[x, y]].max().max()
         ax.plot([lo, hi], [lo, hi], ls='--', color='grey', lw=1, label='y = x')
-    for i, (_, r) in enumerate(d.loc[out].iterrows()):
-        ax.annotate(label(r.title, 28), (r[x], r[y]), fontsize=8, color=OUTLIER, xytext=(4, 4 - 9*(i % 2)), textcoords='offset points')
-    if len(d): ax.legend(loc='best', fontsize='small')
-    ax.set(title=f'{y} vs {x} ({len(d):,} movies)', xlabel=x, ylabel=y)
+    _label_points(ax, d.loc[out], x, y)
+    if len(d):
+        ax.legend(loc='best', fontsize='small')
+    xn, yn = _col_name(x, lang), _col_name(y, lang)
+    title = t('eda.fig.scatter', lang, y=yn, x=xn, movies=t('common.n_movies', lang, n=len(d)))
+    ax.set(title=title, xlabel=xn, ylabel=yn)
     return fig
 
+# %% ../nbs/05_eda.ipynb #bfb6a0cd
 def spearman(movies:pd.DataFrame, x:str, y:str, positive:bool=False)->tuple[float, int]:
     "(Spearman rank correlation, n) of `x` and `y` over rows where both are known (and > 0 with `positive`)."
     d = movies[[x, y]].apply(pd.to_numeric, errors='coerce').dropna()
-    if positive: d = d[(d[x] > 0) & (d[y] > 0)]
+    if positive:
+        d = d[(d[x] > 0) & (d[y] > 0)]
     return (float(d[x].corr(d[y], method='spearman')) if len(d) > 2 else math.nan, len(d))
 
 # %% ../nbs/05_eda.ipynb #4b08c38a
@@ -355,44 +456,54 @@ def corr_matrix(movies:pd.DataFrame, cols:list[str]=CORR_COLS)->pd.DataFrame:
     "Spearman correlations between the numeric `cols` present (zeros of budget/revenue/return treated as missing)."
     d = movies[[c for c in cols if c in movies]].apply(pd.to_numeric, errors='coerce')
     for c in ZERO_MEANS_MISSING:
-        if c in d: d[c] = d[c].where(d[c] > 0)
+        if c in d:
+            d[c] = d[c].where(d[c] > 0)
     return d.corr(method='spearman', min_periods=3)
 
-def plot_corr(corr:pd.DataFrame)->Figure:
-    "Annotated heatmap of a correlation matrix (lower triangle)."
-    fig = _fig(7, 6); ax = fig.axes[0]
+def plot_corr(corr:pd.DataFrame, lang:str='en')->Figure:
+    "Annotated heatmap of a correlation matrix (lower triangle), columns named in `lang`."
+    fig = _fig(7, 6)
+    ax = fig.axes[0]
     mask = np.triu(np.ones(corr.shape, bool), 1)
-    sns.heatmap(corr, mask=mask, annot=True, fmt='.2f', cmap='vlag', vmin=-1, vmax=1, ax=ax, square=True, cbar_kws=dict(shrink=.7))
-    ax.set(title='Spearman correlations')
+    names = [_col_name(c, lang) for c in corr.columns]
+    sns.heatmap(corr.set_axis(names).set_axis(names, axis=1), mask=mask, annot=True, fmt='.2f', cmap='vlag',
+                vmin=-1, vmax=1, ax=ax, square=True, cbar_kws=dict(shrink=.7))
+    ax.set(title=t('eda.fig.corr', lang))
     return fig
 
 def strongest_pair(corr:pd.DataFrame)->tuple[str, str, float]:
     "The pair of distinct columns with the largest absolute correlation."
     c = corr.where(~np.tri(len(corr), dtype=bool)).stack().dropna()
-    if c.empty: return (None, None, math.nan)
-    (a, b) = c.abs().idxmax(); return (a, b, float(c[(a, b)]))
+    if c.empty:
+        return (None, None, math.nan)
+    (a, b) = c.abs().idxmax()
+    return (a, b, float(c[(a, b)]))
 
 # %% ../nbs/05_eda.ipynb #7276fdd8
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 _ROMAN = re.compile(r'^(?:i{1,3}|iv|vi{0,3}|ix|x)$')
 
 def title_words(titles:pd.Series)->Counter:
-    "Word frequencies in `titles`: lower-cased words of 2+ letters; English stop words (wordcloud's list) and sequel numbers (II, IV) removed."
+    "Word frequencies in `titles`: lower-cased words of 2+ letters; English stop words and sequel numbers removed."
     from wordcloud import STOPWORDS
-    words = (w.lower() for t in titles.dropna() for w in _WORD.findall(str(t)))
+    words = (w.lower() for title in titles.dropna() for w in _WORD.findall(str(title)))
     return Counter(w for w in words if len(w) > 1 and w not in STOPWORDS and not _ROMAN.match(w))
 
 def top_terms(texts:pd.Series, n:int=20)->pd.Series:
     "The `n` most frequent whitespace-separated terms of already-clean texts (ties by term)."
-    c = Counter(t for s in texts.dropna() for t in str(s).split())
+    c = Counter(term for s in texts.dropna() for term in str(s).split())
     return pd.Series(dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:n]), dtype='int64')
 
 def plot_wordcloud(freqs:Counter|dict, title:str='')->Figure|None:
     "Word cloud of `freqs` (None when there is no word)."
-    if not freqs: return None
+    if not freqs:
+        return None
     from wordcloud import WordCloud
     wc = WordCloud(width=900, height=420, background_color='white', colormap='viridis', random_state=0,
                    max_words=150).generate_from_frequencies(freqs)
-    fig = _fig(9, 4.2); ax = fig.axes[0]
-    ax.imshow(wc.to_array(), interpolation='bilinear'); ax.set_axis_off(); ax.set_title(title)
+    fig = _fig(9, 4.2)
+    ax = fig.axes[0]
+    ax.imshow(wc.to_array(), interpolation='bilinear')
+    ax.set_axis_off()
+    ax.set_title(title)
     return fig
