@@ -12,3 +12,37 @@ def test_short_mixed_load_has_no_errors(clean_dir, model_dir):
     assert r.returncode == 0, r.stdout + r.stderr
     assert 'throughput' in r.stdout and 'errors 0 ' in r.stdout, r.stdout
     for route in ['recomendacion', 'movies/search', 'get_director', 'unknown title (404)']: assert route in r.stdout
+
+
+def test_silent_and_half_open_connections_are_closed(clean_dir, model_dir):
+    "A client that connects and says nothing, or sends half a request head, is disconnected (HEAD_SECONDS = 10)."
+    import os, signal, socket, time
+    from movierec.api import HEAD_SECONDS
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    srv = subprocess.Popen([str(Path(sys.executable).parent/'movierec'), 'serve', '--port', str(port), '--clean-dir',
+                            str(clean_dir), '--model-dir', str(model_dir), '--no-access-log'],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert srv.poll() is None, 'the server exited'
+            try:
+                silent = socket.create_connection(('127.0.0.1', port), 2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, 'the server did not start'
+                time.sleep(0.2)
+        half = socket.create_connection(('127.0.0.1', port), 2)
+        half.sendall(b'GET /health HTTP/1.1\r\nHo')
+        for sock in (silent, half):
+            sock.settimeout(HEAD_SECONDS + 60)          # generous: a busy machine may be slow to fire the timer
+            assert sock.recv(100) == b''                # closed by the server, not by our timeout
+            sock.close()
+    finally:
+        os.killpg(srv.pid, signal.SIGTERM)
+        try: srv.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(srv.pid, signal.SIGKILL)
+            srv.wait()
