@@ -327,8 +327,8 @@ def _check_files(d:Path, man:dict, name:str, model_dir):
         if f not in sums: continue   # a model trained before checksums were recorded
         p = d/f
         if not p.is_file() or p.stat().st_size != man.get('bytes', {}).get(f) or sha256_file(p) != sums[f]:
-            raise MovierecError(f'model {name!r} in {model_dir}: {f} does not belong to this model (another '
-                                f'`movierec train` wrote here, or one was interrupted); run `movierec train`')
+            raise _damaged(name, model_dir, f'{f} is not the file its manifest describes: cut short, or written by '
+                                            'another `movierec train`')
 
 def _read_files(d:Path, name:str, model_dir):
     "ids, TF-IDF matrix, features table, neighbour indices and scores of a model folder."
