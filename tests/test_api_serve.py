@@ -1,35 +1,59 @@
 """`movierec serve` as a real process: it starts, answers over HTTP, and refuses to start with a clear message
 (and the command to run) when the clean data or the model is missing."""
-import socket, subprocess, time
+import socket, subprocess
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
-from conftest import BIN, movierec
+from conftest import BIN, movierec, free_port, wait_until, family, kill_all
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+def _serve(port, clean_dir, model_dir):
+    return subprocess.Popen([str(BIN/'movierec'), 'serve', '--port', str(port), '--clean-dir', str(clean_dir),
+                             '--model-dir', str(model_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _health(port):
+    try: return httpx.get(f'http://127.0.0.1:{port}/health', timeout=5, headers={'Connection': 'close'}).status_code
+    except httpx.TransportError: return None
+
+
+def _stop(p):
+    kids = family(p.pid)
+    p.terminate()
+    try: p.wait(60)
+    finally: kill_all(kids)
 
 
 def test_serve_answers_over_http(clean_dir, model_dir):
-    port = _free_port()
-    p = subprocess.Popen([str(BIN/'movierec'), 'serve', '--port', str(port), '--clean-dir', str(clean_dir), '--model-dir', str(model_dir)],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    port = free_port()
+    p = _serve(port, clean_dir, model_dir)
     try:
-        deadline, r = time.time() + 60, None
-        while time.time() < deadline and p.poll() is None:
-            try: r = httpx.get(f'http://127.0.0.1:{port}/health', timeout=2); break
-            except httpx.TransportError: time.sleep(0.2)
-        assert r is not None and r.status_code == 200, p.stdout.read() if p.poll() is not None else 'no answer'
+        up = wait_until(lambda: p.poll() is not None or _health(port) == 200, timeout=180)
+        assert up and p.poll() is None, p.stdout.read() if p.poll() is not None else 'no answer'
         r = httpx.get(f'http://127.0.0.1:{port}/peliculas_duracion/Toy Story', timeout=5)
         assert (r.status_code, r.json()['duracion']) == (200, 81.0)
         r = httpx.get(f'http://127.0.0.1:{port}/recomendacion/toy story', timeout=5)
         assert r.status_code == 200 and len(r.json()['recomendaciones']) == 5
-    finally:
-        p.terminate(); p.wait(10)
+    finally: _stop(p)
+
+
+def test_restart_right_after_stop(clean_dir, model_dir):
+    "Connections the server closed are in TIME_WAIT on its port after a stop: a restart at once must still work."
+    port = free_port()
+    p = _serve(port, clean_dir, model_dir)
+    try:
+        assert wait_until(lambda: p.poll() is not None or _health(port) == 200, timeout=180) and p.poll() is None
+        for _ in range(3): assert _health(port) == 200   # 'Connection: close': the server closes first
+    finally: _stop(p)
+    tw = [c for c in psutil.net_connections('tcp') if c.laddr and c.laddr.port == port and c.status == 'TIME_WAIT']
+    p = _serve(port, clean_dir, model_dir)
+    try:
+        up = wait_until(lambda: p.poll() is not None or _health(port) == 200, timeout=180)
+        assert up and p.poll() is None, (len(tw), p.stdout.read() if p.poll() is not None else 'no answer')
+    finally: _stop(p)
 
 
 def test_serve_refuses_missing_clean_data(tmp_path):
@@ -44,6 +68,7 @@ def test_serve_refuses_missing_model(clean_dir, tmp_path):
 
 def test_serve_refuses_busy_port(clean_dir, model_dir):
     with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
         r = movierec('serve', '--port', port, '--clean-dir', clean_dir, '--model-dir', model_dir, check=False, timeout=60)
     assert r.returncode == 2 and f'port {port}' in r.stderr and '--port' in r.stderr

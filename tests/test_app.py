@@ -1,45 +1,62 @@
 """The app without a browser: its widget logic on the real recommender built from the sample data, and
-`movierec app` as a process (refusals before Voila starts, the served page, a clean stop)."""
-import os, re, signal, socket, subprocess, sys, time, urllib.request
+`movierec app` as a process (refusals before Voila starts, the served page, kernels culled and capped, a clean stop
+on Ctrl-C / SIGTERM / SIGHUP / the parent's death)."""
+import json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.error, urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 import psutil, pytest
-from conftest import BIN, movierec
+from conftest import BIN, movierec, free_port, Output, family, is_kernel, wait_until, kill_all
 
 
-def free_port()->int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+def start_app(clean_dir, model_dir, *args, port=None, ignore_sigint=False):
+    "`movierec app` on a free loopback port, in a session of its own; returns (proc, port, output)."
+    port = port or free_port()
+    pre = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None
+    proc = subprocess.Popen([str(BIN/'movierec'), 'app', '--port', str(port), '--no-browser', '--clean-dir', str(clean_dir),
+                             '--model-dir', str(model_dir), *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True, preexec_fn=pre,
+                            env={**os.environ, 'MPLBACKEND': 'Agg'})
+    return proc, port, Output(proc)
+
+
+def wait_serving(proc, out, timeout=300):
+    if not out.wait_for('serving http', timeout): pytest.fail(f'movierec app did not start (exit {proc.poll()}):\n{out.text}')
+    assert wait_until(lambda: any(is_kernel(p) for p in family(proc.pid)), 300), 'no pre-heated kernel is running'
+
+
+def cleanup(proc, seen):
+    "Kill whatever is left of `proc` and the processes `seen` earlier (its kernels run in sessions of their own)."
+    if proc.poll() is None: os.killpg(proc.pid, signal.SIGKILL)
+    kill_all(seen + family(proc.pid))
+    proc.wait(30)
 
 
 @contextmanager
-def app_server(clean_dir, model_dir, port=None, timeout=120):
-    "Run `movierec app` on a free loopback port; yield (url, proc); stop it and check nothing it started survives."
-    port = port or free_port()
-    proc = subprocess.Popen([str(BIN/'movierec'), 'app', '--port', str(port), '--no-browser',
-                             '--clean-dir', str(clean_dir), '--model-dir', str(model_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                            env={**os.environ, 'MPLBACKEND': 'Agg'})
-    lines = []
+def app_server(clean_dir, model_dir, *args):
+    "Run `movierec app`; yield (url, proc); SIGTERM it and check nothing it started survives."
+    proc, port, out = start_app(clean_dir, model_dir, *args)
+    seen = []
     try:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:   # the CLI prints its URL once Voila accepts connections
-            line = proc.stdout.readline()
-            if not line and proc.poll() is not None: break
-            lines.append(line)
-            if 'serving http' in line: break
-        else: pytest.fail('movierec app did not start in time:\n' + ''.join(lines))
-        if proc.poll() is not None: pytest.fail(f'movierec app exited {proc.returncode}:\n' + ''.join(lines))
+        wait_serving(proc, out)
+        seen = family(proc.pid)
         yield f'http://127.0.0.1:{port}/', proc
-    finally:
-        kids = psutil.Process(proc.pid).children(recursive=True) if proc.poll() is None else []
-        if proc.poll() is None: os.killpg(proc.pid, signal.SIGTERM)
-        try: proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL); pytest.fail('movierec app ignored SIGTERM')
-        gone, alive = psutil.wait_procs(kids, timeout=10)
-        for p in alive: p.kill()
+        seen = family(proc.pid)
+        os.killpg(proc.pid, signal.SIGTERM)
+        try: proc.wait(120)
+        except subprocess.TimeoutExpired: pytest.fail('movierec app ignored SIGTERM')
+        _, alive = psutil.wait_procs(seen, timeout=60)
         assert not alive, f'processes left behind after SIGTERM: {[p.pid for p in alive]}'
+    finally: cleanup(proc, seen)
+
+
+def health(url)->dict:
+    with urllib.request.urlopen(url + 'movierec/health', timeout=60) as r: return json.loads(r.read())
+
+
+def status_of(url)->tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=300) as r: return r.status, r.read().decode()
+    except urllib.error.HTTPError as e: return e.code, e.read().decode()
 
 
 # --- widget logic on the real recommender -------------------------------------------------------------
@@ -125,18 +142,29 @@ def test_refuses_missing_or_stale_inputs(tmp_path, clean_dir, model_dir):
     r = movierec('app', '--no-browser', '--port', free_port(), '--clean-dir', clean_dir, '--model-dir', tmp_path/'nomodel', check=False)
     assert r.returncode != 0 and 'movierec train' in r.stderr and 'Traceback' not in r.stderr
     with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); s.listen(); busy = s.getsockname()[1]
+        s.bind(('127.0.0.1', 0))
+        s.listen()
+        busy = s.getsockname()[1]
         r = movierec('app', '--no-browser', '--port', busy, '--clean-dir', clean_dir, '--model-dir', model_dir, check=False)
     assert r.returncode != 0 and 'in use' in r.stderr
+    r = movierec('app', '--no-browser', '--max-kernels', 0, '--clean-dir', clean_dir, '--model-dir', model_dir, check=False)
+    assert r.returncode != 0 and '--max-kernels' in r.stderr and 'Traceback' not in r.stderr
 
 
 def test_serves_offline_page_without_sources_and_stops_cleanly(clean_dir, model_dir):
+    stale = Path(tempfile.mkdtemp(prefix='movierec-app-'))   # a killed app's leftover: its owner is dead
+    (stale/'owner').write_text('999999999:1.00')
     with app_server(clean_dir, model_dir) as (url, proc):
-        page = urllib.request.urlopen(url, timeout=60).read().decode()
-        again = urllib.request.urlopen(url, timeout=120).read().decode()   # the pool is empty now: a kernel is started for it
+        assert not stale.exists(), 'the leftover of a dead app was not removed at start'
+        runtime = [p for p in Path(tempfile.gettempdir()).glob('movierec-app-*') if (p/'owner').exists()
+                   and (p/'owner').read_text().split(':')[0] == str(proc.pid)]
+        assert len(runtime) == 1 and list((runtime[0]/'conn').glob('voila_*')), 'connection files outside the runtime'
+        page = urllib.request.urlopen(url, timeout=300).read().decode()
+        again = urllib.request.urlopen(url, timeout=300).read().decode()   # the pool is empty now: a kernel is started for it
         assert 'application/vnd.jupyter.widget-view+json' in again and 'Traceback' not in again
-        kernels = [p for p in psutil.Process(proc.pid).children(recursive=True) if 'ipykernel' in ' '.join(p.cmdline())]
-        assert kernels, 'no pre-heated kernel is running'
+        kernels = [p for p in family(proc.pid) if is_kernel(p)]
+        assert kernels, 'no kernel is running'
+    assert not runtime[0].exists(), 'the runtime folder was left behind'
     assert 'jupyter-config-data' in page and 'application/vnd.jupyter.widget-view+json' in page
     remote = re.findall(r'''<(?:link|script)[^>]+(?:href|src)=["'](https?://[^"']+)''', page)
     assert remote == [], remote
@@ -145,35 +173,56 @@ def test_serves_offline_page_without_sources_and_stops_cleanly(clean_dir, model_
     assert not any(k.is_running() for k in kernels)
 
 
+def test_pages_without_websocket_are_capped_and_their_kernels_culled(clean_dir, model_dir):
+    "A GET that never opens the websocket (curl, a crawler) holds a kernel less than a minute; past the cap: 503."
+    with app_server(clean_dir, model_dir, '--max-kernels', 1) as (url, proc):
+        assert health(url)['in_use'] == 0   # the health check itself costs no kernel
+        code, _ = status_of(url)
+        assert code == 200 and health(url)['in_use'] == 1
+        code, page = status_of(url)
+        assert code == 503 and 'try again' in page and 'Traceback' not in page
+        assert wait_until(lambda: health(url)['in_use'] == 0, timeout=180), health(url)
+        assert status_of(url)[0] == 200
+
+
 def test_ctrl_c_stops_voila_and_kernels(clean_dir, model_dir):
-    "Ctrl-C reaches only the CLI's process group: the CLI must stop Voila (its own group) and the kernels."
-    port = free_port()
-    proc = subprocess.Popen([str(BIN/'movierec'), 'app', '--port', str(port), '--no-browser', '--clean-dir', str(clean_dir),
-                             '--model-dir', str(model_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    """Ctrl-C reaches only the CLI's process group: the CLI must stop Voila (its own session) and the kernels. Started
+    with SIGINT ignored, as a script's background job is (the CLI installs its handlers explicitly)."""
+    proc, _, out = start_app(clean_dir, model_dir, ignore_sigint=True)
+    kids = []
     try:
-        out = ''
-        while 'serving http' not in out and proc.poll() is None: out += proc.stdout.readline()
-        assert proc.poll() is None, out
-        deadline = time.monotonic() + 60   # wait for the pre-heated kernel
-        while time.monotonic() < deadline and not any('ipykernel' in ' '.join(p.cmdline()) for p in psutil.Process(proc.pid).children(recursive=True)):
-            time.sleep(0.2)
-        kids = psutil.Process(proc.pid).children(recursive=True)
-        assert any('voila' in ' '.join(p.cmdline()) for p in kids) and any('ipykernel' in ' '.join(p.cmdline()) for p in kids)
+        wait_serving(proc, out)
+        kids = family(proc.pid)[1:]
+        assert any('voila' in ' '.join(p.cmdline()) for p in kids) and any(is_kernel(p) for p in kids)
         os.kill(proc.pid, signal.SIGINT)
-        assert proc.wait(20) == 0
-        assert 'stopping' in proc.stdout.read()
-        _, alive = psutil.wait_procs(kids, timeout=10)
+        assert proc.wait(120) == 0
+        assert out.wait_for('stopping', 30), out.text
+        _, alive = psutil.wait_procs(kids, timeout=60)
         assert alive == [], [p.cmdline() for p in alive]
-    finally:
-        if proc.poll() is None: os.killpg(proc.pid, signal.SIGKILL)
+    finally: cleanup(proc, kids)
+
+
+@pytest.mark.parametrize('sig', [signal.SIGHUP, signal.SIGKILL])
+def test_hangup_or_kill_stops_voila_and_kernels(clean_dir, model_dir, sig):
+    "The terminal closing (SIGHUP) or `kill -9` of `movierec app`: Voila and its kernels go too."
+    proc, _, out = start_app(clean_dir, model_dir)
+    kids = []
+    try:
+        wait_serving(proc, out)
+        kids = family(proc.pid)[1:]
+        os.kill(proc.pid, sig)
+        proc.wait(120)
+        _, alive = psutil.wait_procs(kids, timeout=90)
+        assert alive == [], [p.cmdline() for p in alive]
+    finally: cleanup(proc, kids)
 
 
 def test_damaged_model_stops_before_serving(tmp_path, clean_dir, model_dir):
     "Manifests that agree but a missing artifact: the pre-heated kernel cannot load it, movierec app says so and exits."
     import shutil
-    broken = tmp_path/'models'; shutil.copytree(model_dir, broken)
+    broken = tmp_path/'models'
+    shutil.copytree(model_dir, broken)
     for p in broken.glob('*/neighbours.npz'): p.unlink()
-    r = movierec('app', '--no-browser', '--port', free_port(), '--clean-dir', clean_dir, '--model-dir', broken, check=False, timeout=300)
+    r = movierec('app', '--no-browser', '--port', free_port(), '--clean-dir', clean_dir, '--model-dir', broken, check=False, timeout=600)
     assert r.returncode != 0 and 'movierec train' in r.stderr and 'serving' not in r.stdout, (r.stdout, r.stderr)
     assert 'Traceback' not in r.stderr
