@@ -14,7 +14,12 @@ ifeq ($(origin MOVIEREC_RAW_DIR),undefined)
 endif
 export MPLBACKEND := Agg
 
-.PHONY: run test test-nbs test-py test-full test-data bench env export check-sync help
+.PHONY: run test test-nbs test-py test-full test-data bench env export check-sync help lock lint check-leftovers
+# A marker for the processes one `make test` starts: every child inherits it, so the last step finds those still alive.
+ifndef MOVIEREC_TEST_RUN
+  MOVIEREC_TEST_RUN := $(shell od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+endif
+export MOVIEREC_TEST_RUN
 # Clean data and model built from the real kaggle-sample for the notebook tests (rebuilt only when stale).
 TEST_DATA := $(abspath .build/test-data)
 
@@ -23,19 +28,48 @@ help:
 	@echo "make test   - create .venv if missing, run notebook tests (nbdev_test) and cross-process tests (pytest)"
 	@echo "make test-full - full-catalogue checks (reconstructed-full) flagged 'slow'"
 	@echo "make bench  - print benchmark figures on the full catalogue"
+	@echo "make lock   - refresh requirements.lock (exact versions) after a change of settings.ini's requirements"
+	@echo "make lint   - print style findings (chkstyle) without failing"
 
 env: $(VENV)/.installed
 
-$(VENV)/.installed: settings.ini setup.py
+# Installs the exact versions of requirements.lock (`make lock` refreshes it), then nbdev's git/Jupyter hooks.
+$(VENV)/.installed: settings.ini setup.py requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
+	-@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbdev_install_hooks </dev/null
 	@touch $@
+
+# The versions installed in .venv (the ones tested) stay pinned; packages settings.ini newly requires are resolved.
+lock: env
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip freeze --exclude-editable | grep -iv '^movierec' > requirements.lock
+	$(BIN)/uv pip compile setup.py --extra dev --python $(PY) --output-file requirements.lock --quiet \
+	  --custom-compile-command "make lock" $(if $(PIP_FIND_LINKS),--find-links $(PIP_FIND_LINKS))
+	@touch $(VENV)/.installed
+
+# Style findings (fastai's chkstyle, in a venv of its own: it needs a newer fastcore than nbdev 2.4); never fails.
+LINT_VENV := .build/lint-venv
+lint:
+	@test -x $(LINT_VENV)/bin/chkstyle || { $(PYTHON) -m venv $(LINT_VENV) && $(LINT_VENV)/bin/pip install --quiet fastaistyle; } \
+	  || echo "note: fastaistyle did not install; falling back to .ci/lint.py"
+	@if test -x $(LINT_VENV)/bin/chkstyle; then $(LINT_VENV)/bin/chkstyle nbs || true; else $(PYTHON) .ci/lint.py nbs/*.ipynb || true; fi
 
 run: env
 	$(BIN)/movierec pipeline --serve
 
-test: env check-sync test-nbs test-py
+# Every part runs even when one fails; the last step fails if a process the tests started is still alive.
+test: env check-sync
+	@status=0; \
+	$(MAKE) --no-print-directory test-nbs || status=1; \
+	$(MAKE) --no-print-directory test-py || status=1; \
+	$(MAKE) --no-print-directory check-leftovers || status=1; \
+	exit $$status
+
+check-leftovers: env
+	@$(PY) -c 'import sys; from movierec.supervise import reap; sys.exit(reap("MOVIEREC_TEST_RUN", sys.argv[1]))' "$(MOVIEREC_TEST_RUN)" \
+	  || { echo "error: the processes above were left running by the tests (killed now)"; exit 1; }
 
 check-sync: env
 	@before=$$(find movierec -name '*.py' | sort | xargs cat | sha256sum); \
