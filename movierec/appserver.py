@@ -23,16 +23,19 @@ def offline_template(text:str # a Voila/nbconvert template
                     )->str:
     "`text` without stylesheets or scripts loaded from http(s) URLs."
     text = _REMOTE.sub('', text)
-    if 'html_head_js_mermaidjs' not in text: text += '\n{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}\n'
+    no_mermaid = '{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}'
+    if 'html_head_js_mermaidjs' not in text: text += f'\n{no_mermaid}\n'
     return text
 
 def write_template(root:Path, # a folder put on JUPYTER_PATH
                    name:str='movierec')->Path:
     "Write the offline Voila template `name` under `root/voila/templates/`; returns its folder."
     from jupyter_core.paths import jupyter_path
-    src = next((Path(p)/'index.html.j2' for p in jupyter_path('voila', 'templates', 'lab') if (Path(p)/'index.html.j2').exists()), None)
+    found = [Path(p)/'index.html.j2' for p in jupyter_path('voila', 'templates', 'lab')]
+    src = next((p for p in found if p.exists()), None)
     if src is None: raise MovierecError("Voila's lab template was not found; reinstall voila (`pip install voila`)")
-    d = Path(root)/'voila'/'templates'/name; d.mkdir(parents=True, exist_ok=True)
+    d = Path(root)/'voila'/'templates'/name
+    d.mkdir(parents=True, exist_ok=True)
     (d/'index.html.j2').write_text(offline_template(src.read_text()))
     (d/'conf.json').write_text(json.dumps({'base_template': 'lab'}))
     return d
@@ -47,9 +50,13 @@ def quick_check(clean_dir:Path, model_dir:Path):
     train = f'run `movierec train --clean-dir {clean_dir} --model-dir {model_dir}`'
     models = sorted(model_dir.glob('*/manifest.json'))
     if not models: raise MovierecError(f'no trained model in {model_dir}: {train}')
-    try: fp, fps = json.loads(man.read_text()).get('fingerprint'), [json.loads(m.read_text()).get('clean_fingerprint') for m in models]
-    except ValueError as e: raise MovierecError(f'unreadable manifest in {clean_dir} or {model_dir} ({e}): {train}') from None
-    if fp not in fps: raise MovierecError(f'the models in {model_dir} were trained on other clean data than {clean_dir}: {train}')
+    try:
+        fp = json.loads(man.read_text()).get('fingerprint')
+        fps = [json.loads(m.read_text()).get('clean_fingerprint') for m in models]
+    except ValueError as e:
+        raise MovierecError(f'unreadable manifest in {clean_dir} or {model_dir} ({e}): {train}') from None
+    other = f'the models in {model_dir} were trained on other clean data than {clean_dir}'
+    if fp not in fps: raise MovierecError(f'{other}: {train}')
 
 def check_ready(clean_dir:Path, model_dir:Path):
     "Raise MovierecError (with the command to run) unless clean data and a fresh model exist and load."
@@ -59,7 +66,8 @@ def check_ready(clean_dir:Path, model_dir:Path):
     try: Recommender.load(model_dir=model_dir, clean_dir=clean_dir)
     except MovierecError as e:
         msg = str(e)
-        if 'movierec train' not in msg: msg += f'; run `movierec train --clean-dir {clean_dir} --model-dir {model_dir}`'
+        train = f'; run `movierec train --clean-dir {clean_dir} --model-dir {model_dir}`'
+        if 'movierec train' not in msg: msg += train
         raise MovierecError(msg, hints=e.hints) from None
 
 
@@ -68,7 +76,8 @@ def check_ready(clean_dir:Path, model_dir:Path):
 def app_notebook()->Path|None:
     "The app notebook of this checkout, or None when the package is installed without its notebooks."
     for base in (Path(__file__).resolve().parents[1] if '__file__' in globals() else None, project_root()):
-        if base is not None and (base/'nbs'/'app'/'recommender.ipynb').exists(): return base/'nbs'/'app'/'recommender.ipynb'
+        nb = None if base is None else base/'nbs'/'app'/'recommender.ipynb'
+        if nb is not None and nb.exists(): return nb
     return None
 
 _FALLBACK_NB = {'cells': [{'cell_type': 'code', 'execution_count': None, 'id': 'app', 'metadata': {}, 'outputs': [],
@@ -144,12 +153,14 @@ def voila_command(nb:Path, port:int=8866, host:str='127.0.0.1', pool_size:int=1,
     serve = [f'--port={port}', f'--Voila.ip={host}', '--Voila.port_retries=0', f'--Voila.open_browser={open_browser}',
              f'--Voila.connection_dir_root={Path(nb).parent/"conn"}', '--Voila.log_level=INFO']
     page = ['--template=movierec', '--theme=light', '--strip_sources=True', '--show_tracebacks=False']
-    return [sys.executable, '-c', _VOILA_ENTRY, str(nb), *serve, *page, *_kernel_args(pool_size, max_kernels, idle_timeout), *exts]
+    kernels = _kernel_args(pool_size, max_kernels, idle_timeout)
+    return [sys.executable, '-c', _VOILA_ENTRY, str(nb), *serve, *page, *kernels, *exts]
 
 def voila_env(runtime:Path, clean_dir:Path, model_dir:Path)->dict:
     "Environment of the Voila server and its kernels."
     jp = os.pathsep.join(p for p in (str(runtime/'jupyter'), os.environ.get('JUPYTER_PATH', '')) if p)
-    folders = {'MOVIEREC_CLEAN_DIR': str(Path(clean_dir).resolve()), 'MOVIEREC_MODEL_DIR': str(Path(model_dir).resolve())}
+    folders = {'MOVIEREC_CLEAN_DIR': str(Path(clean_dir).resolve()),
+               'MOVIEREC_MODEL_DIR': str(Path(model_dir).resolve())}
     return {**os.environ, 'JUPYTER_PATH': jp, 'JUPYTER_RUNTIME_DIR': str(runtime/'run'), 'MPLBACKEND': 'Agg', **folders,
             STATUS_ENV: '1', 'PYDEVD_DISABLE_FILE_VALIDATION': '1'}
 
@@ -242,7 +253,8 @@ def _voila_main():
     _voila_class(Voila, TornadoVoilaHandler).launch_instance(config=c)
 
 # %% ../nbs/09b_appserver.ipynb #297599d5
-_CHATTER = re.compile(r'^\[Voila\] (?!WARNING|ERROR|CRITICAL)|^https?://\S+\s*$|is not trusted|websocket_ping_timeout|Kernel is running over TCP')
+_CHATTER = re.compile(r'^\[Voila\] (?!WARNING|ERROR|CRITICAL)|^https?://\S+\s*$|is not trusted|websocket_ping_timeout'
+                      r'|Kernel is running over TCP')
 _STATUS = re.compile(r'^\[movierec\.app\] (ready|cannot start): (.*)$')
 
 def follow_log(stream, # stderr of Voila and its kernels (text)
@@ -255,10 +267,14 @@ def follow_log(stream, # stderr of Voila and its kernels (text)
     for line in stream:
         m = _STATUS.match(line.rstrip('\n'))
         if m:
-            if not ready.is_set(): status.update(ok=m.group(1) == 'ready', msg=m.group(2)); ready.set()
+            if not ready.is_set():
+                status.update(ok=m.group(1) == 'ready', msg=m.group(2))
+                ready.set()
             continue
         if not _CHATTER.search(line) and not (mute is not None and mute.is_set()):
-            o = out or sys.stderr; o.write(line); o.flush()
+            o = out or sys.stderr
+            o.write(line)
+            o.flush()
 
 # %% ../nbs/09b_appserver.ipynb #07f83f99
 def _app_parser()->argparse.ArgumentParser:
@@ -294,7 +310,8 @@ def _start_voila(runtime:Path, a, clean:Path, models:Path, mute):
 
 def _wait_ready(proc, status:dict, ready, a, clean:Path, models:Path):
     "Return once Voila serves and its pre-heated kernel built the app; raise MovierecError with its message if not."
-    if not wait_port(a.port, a.host, timeout=120, proc=proc): raise MovierecError('Voila did not start (see its messages above)')
+    if not wait_port(a.port, a.host, timeout=120, proc=proc):
+        raise MovierecError('Voila did not start (see its messages above)')
     if not a.pool_size: return check_ready(clean, models)
     t0 = time.monotonic()
     while not ready.wait(0.05):

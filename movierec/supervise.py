@@ -16,7 +16,8 @@ __all__ = ['SUPERVISOR_ENV', 'TREE_ENV', 'STOP_SIGNALS', 'bind_problem', 'port_f
 # %% ../nbs/11_supervise.ipynb #f712b288
 def _bind_error(host:str, port:int, e:OSError, option:str)->str:
     "The message for a failed bind of `host:port`."
-    if isinstance(e, PermissionError): return f'port {port} on {host} needs privileges: pick a port above 1023 with {option}'
+    if isinstance(e, PermissionError):
+        return f'port {port} on {host} needs privileges: pick a port above 1023 with {option}'
     if e.errno == 98: return f'port {port} on {host} is in use: pick another with {option}'
     return f'cannot listen on {host}:{port} ({e.strerror}); use an address of this machine, e.g. 127.0.0.1 or 0.0.0.0'
 
