@@ -1,5 +1,5 @@
 """`movierec train` / `movierec recommend` end to end, on clean data and models built by the real CLI."""
-import gzip, json, os, shutil
+import gzip, json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
 from conftest import movierec
@@ -185,6 +185,66 @@ def test_missing_and_stale_models(clean_dir, model_dir, sample_raw, tmp_path):
     models = tmp_path/'models'; shutil.copytree(model_dir, models)
     movierec('train', '--clean-dir', other, '--model-dir', models, '--name', 'fields')
     assert rec_json(other, models, 'Heat', '-k', '1')['query']['title'] == 'Heat'
+
+
+
+def _other_clean(sample_raw, tmp_path, n=500):
+    "Clean data of the first `n` movies of kaggle-sample (other data, other fingerprint)."
+    raw = tmp_path/'raw'
+    raw.mkdir()
+    for p in sample_raw.iterdir():
+        if not p.name.startswith('movies_metadata'): os.symlink(p, raw/p.name)
+    with gzip.open(sample_raw/'movies_metadata.csv.gz', 'rt', encoding='utf-8') as f: lines = f.read().split('\n')
+    (raw/'movies_metadata.csv').write_text('\n'.join(lines[:n + 1]) + '\n', encoding='utf-8')
+    movierec('etl', '--raw-dir', raw, '--out', tmp_path/'clean_small')
+    return tmp_path/'clean_small'
+
+
+def _train_proc(clean, models, *args):
+    return subprocess.Popen([str(Path(sys.executable).parent/'movierec'), 'train', '--clean-dir', str(clean),
+                             '--model-dir', str(models), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def _kill_tree(p):
+    if p.poll() is None: os.killpg(p.pid, signal.SIGKILL)
+    p.communicate(timeout=120)
+
+
+def test_killed_train_keeps_the_previous_model(clean_dir, model_dir, sample_raw, tmp_path):
+    "A train killed while writing its new model leaves the previous model whole; the next train tidies up."
+    models = tmp_path/'models'
+    shutil.copytree(model_dir, models)
+    before = rec_json(clean_dir, models, 'Jumanji', '-k', '5')
+    p = _train_proc(_other_clean(sample_raw, tmp_path), models, '--name', 'fields')
+    try:
+        deadline = time.monotonic() + 300
+        while not list(models.glob('.fields.staging.*')) and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        staged = bool(list(models.glob('.fields.staging.*')))
+    finally: _kill_tree(p)
+    print('killed while staging' if staged else 'finished before the kill')
+    if staged: assert rec_json(clean_dir, models, 'Jumanji', '-k', '5') == before   # the old model, whole
+    else:   # the run finished before the poll saw its staging folder: the new model is there, whole
+        r = rec(clean_dir, models, 'Jumanji', check=False)
+        assert r.returncode == 2 and 'trained on other clean data' in r.stderr
+    movierec('train', '--clean-dir', clean_dir, '--model-dir', models, '--name', 'fields')
+    assert not [q for q in models.iterdir() if q.name.startswith('.fields.')]
+    assert rec_json(clean_dir, models, 'Jumanji', '-k', '5') == before
+
+
+def test_two_trains_into_one_folder_take_turns(clean_dir, sample_raw, tmp_path):
+    "Two trains on different data into one models folder: both finish, and each model is one training's, whole."
+    small, models = _other_clean(sample_raw, tmp_path), tmp_path/'models'
+    procs = [_train_proc(c, models, '--name', 'fields', '--name', 'overview') for c in (clean_dir, small)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    for name in ('fields', 'overview'):
+        ok = [rec(c, models, 'Heat', '--name', name, check=False) for c in (clean_dir, small)]
+        assert sorted(r.returncode for r in ok) == [0, 2], [r.stderr for r in ok]
+        assert all('Traceback' not in r.stderr for r in ok)
+    fps = {json.loads((models/n/'manifest.json').read_text())['clean_fingerprint'] for n in ('fields', 'overview')}
+    assert len(fps) == 1   # the writer lock holds for a whole run: both variants come from the same one
 
 
 def test_train_rejects_bad_arguments(clean_dir, tmp_path):
