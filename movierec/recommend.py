@@ -280,12 +280,18 @@ def _tidy(out:Path):
     for p in out.parent.glob(f'.{out.name}.*'):
         if p.is_dir() and ('.staging.' in p.name or '.old.' in p.name): shutil.rmtree(p, ignore_errors=True)
 
-# %% ../nbs/03_recommend.ipynb #cac945b8
+# %% ../nbs/03_recommend.ipynb #557b0d40
+def _umask()->int:
+    m = os.umask(0o022)
+    os.umask(m)
+    return m
+
 @contextlib.contextmanager
 def _staged_model(out:Path):
     "A staging folder beside `out` to write a whole model into; published on success, removed on error."
     _tidy(out)
     stage = Path(tempfile.mkdtemp(prefix=f'.{out.name}.staging.', dir=out.parent))
+    os.chmod(stage, 0o777 & ~_umask())   # mkdtemp makes it private; a model folder is as readable as any other
     try:
         yield stage
         _publish(stage, out)
@@ -862,7 +868,7 @@ def for_taste(self:Recommender, liked,   # titles or ids the person liked (one o
     return {'liked': [self._ref(r, t) for r, t in L], 'disliked': [self._ref(r, t) for r, t in D],
             'recommendations': recs}
 
-# %% ../nbs/03_recommend.ipynb #7c7cb1bb
+# %% ../nbs/03_recommend.ipynb #b7128e05
 _DEFAULT_REC: dict = {}
 
 def default_recommender()->Recommender:
@@ -877,7 +883,7 @@ def recommend(title:str, k:int=5)->list[str]:
     "Titles of the `k` movies most similar to `title` (default model, default folders)."
     return default_recommender().recommend(title, k=k)
 
-# %% ../nbs/03_recommend.ipynb #43af2133
+# %% ../nbs/03_recommend.ipynb #b42ee35f
 def _train_parser()->argparse.ArgumentParser:
     from movierec.cli import options
     ap = argparse.ArgumentParser(prog='movierec train', parents=[options('clean_dir', 'model_dir', 'names')],
@@ -896,7 +902,7 @@ def _train_taste(clean_dir, model_dir)->str:
     if out is None: return 'taste: skipped (the clean data has no ratings)'
     return f'taste: trained in {time.perf_counter() - t:.1f}s -> {out}'
 
-# %% ../nbs/03_recommend.ipynb #7a80a2d6
+# %% ../nbs/03_recommend.ipynb #196cb997
 def _train_one(n:str, a, movies, explicit:bool)->bool:
     "Train variant `n` and print its summary; False when it was skipped for lack of text."
     t = time.perf_counter()
@@ -926,7 +932,7 @@ def train_cli(argv:list[str])->int:
         print(_train_taste(a.clean_dir, a.model_dir))
     return 0
 
-# %% ../nbs/03_recommend.ipynb #9d9d379e
+# %% ../nbs/03_recommend.ipynb #54cb9e5c
 def _filter_args(ap:argparse.ArgumentParser):
     "The filter options of `movierec recommend`."
     ap.add_argument('--year-min', type=int, help='keep movies released in or after this year')
@@ -949,7 +955,7 @@ def _recommend_parser()->argparse.ArgumentParser:
     _filter_args(ap)
     return ap
 
-# %% ../nbs/03_recommend.ipynb #0801d788
+# %% ../nbs/03_recommend.ipynb #9bb58af3
 def _filters(a)->dict:
     return dict(year_min=a.year_min, year_max=a.year_max, genres=a.genre, min_votes=a.min_votes, language=a.language)
 
@@ -975,7 +981,7 @@ def _print_similar(res:dict, rec:Recommender, k:int, filtered:bool, source:str):
     others = '; '.join(f"{_label(o)} id {o['id']}" for o in res['others'])
     if others: print(f'Other movies with this title: {others}')
 
-# %% ../nbs/03_recommend.ipynb #a5d0eeed
+# %% ../nbs/03_recommend.ipynb #ebfa36c1
 def _print_taste(res:dict, source:str):
     for note in _corrections(res['liked'] + res['disliked']): print(note)
     head = f"Recommended for a taste for {_labels(res['liked'])}"
