@@ -1,9 +1,10 @@
-"""Time the EDA report on clean data folders: `movierec report eda` (stages: parameter checks, kernel + execution,
-HTML export) next to the naive `jupyter nbconvert --execute --to html` of the same template.
+"""Time the EDA report on clean data folders: `movierec report eda` in English and in Spanish (stages: parameter
+checks, kernel + execution, HTML export) next to the naive `jupyter nbconvert --execute --to html` of the same template.
 
-usage: python bench/report.py --clean-dir DIR [--clean-dir DIR ...]   (build them with `movierec etl --out DIR`)
-Prints wall time, peak memory of the whole process tree (runner + kernel), HTML size and remote asset references."""
-import argparse, os, re, subprocess, sys, tempfile, threading, time
+usage: python bench/report.py --clean-dir DIR [--clean-dir DIR ...] [--repeat N]   (build them with `movierec etl`)
+Prints wall time (median of N runs, languages alternated so machine load hits both alike), peak memory of the whole
+process tree (runner + kernel), HTML size and remote asset references; then the Spanish/English time ratio."""
+import argparse, os, re, statistics, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 import psutil
 
@@ -41,9 +42,26 @@ def stages(clean_dir):
     return t1 - t0, t2 - t1, t3 - t2
 
 
+def by_language(cd:Path, repeat:int)->dict:
+    "{lang: (median seconds, peak MB, html path size MB, remote refs)} of `movierec report eda --lang`, alternated."
+    times, peaks, html = {'en': [], 'es': []}, {'en': 0., 'es': 0.}, {}
+    with tempfile.TemporaryDirectory() as d:
+        for _ in range(repeat):
+            for lang in ('en', 'es'):
+                s, mb, _ = run_measured([str(BIN/'movierec'), 'report', 'eda', '--lang', lang, '--clean-dir', str(cd),
+                                         '--out', d])
+                times[lang].append(s)
+                peaks[lang] = max(peaks[lang], mb)
+        for lang in ('en', 'es'):
+            page = next(Path(d).glob(f'*/eda__lang={lang}.html'))
+            html[lang] = (page.stat().st_size/2**20, len(REMOTE.findall(page.read_text())))
+    return {lang: (statistics.median(times[lang]), peaks[lang], *html[lang]) for lang in ('en', 'es')}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--clean-dir', action='append', required=True)
+    ap.add_argument('--repeat', type=int, default=3, help='runs per language (median reported)')
     a = ap.parse_args()
     print(f"{'clean data':<34} {'way':<34} {'time s':>7} {'peak MB':>8} {'html MB':>8} {'remote refs':>11}")
     for cd in a.clean_dir:
@@ -51,10 +69,12 @@ def main():
         import pandas as pd
         n = len(pd.read_parquet(cd/'movies.parquet', columns=['id']))
         label = f'{cd.name} ({n:,} movies)'
+        res = by_language(cd, a.repeat)
+        for lang, (s, mb, size, refs) in res.items():
+            way = f'movierec report eda --lang {lang}'
+            print(f"{label if lang == 'en' else '':<34} {way:<34} {s:7.1f} {mb:8.0f} {size:8.2f} {refs:11d}")
+        print(f"{'':<34} {'Spanish / English time':<34} {res['es'][0] / res['en'][0]:7.2f}")
         with tempfile.TemporaryDirectory() as d:
-            s, mb, _ = run_measured([str(BIN/'movierec'), 'report', 'eda', '--clean-dir', str(cd), '--out', d])
-            html = Path(d)/'eda__defaults.html'
-            print(f"{label:<34} {'movierec report eda':<34} {s:7.1f} {mb:8.0f} {html.stat().st_size/2**20:8.2f} {len(REMOTE.findall(html.read_text())):11d}")
             s, mb, _ = run_measured([str(BIN/'jupyter'), 'nbconvert', '--execute', '--to', 'html', '--output-dir', d, '--output', 'naive',
                                      str(ROOT/'nbs'/'reports'/'eda.ipynb')], env={'MOVIEREC_CLEAN_DIR': str(cd)})
             html = Path(d)/'naive.html'
