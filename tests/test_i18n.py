@@ -74,3 +74,21 @@ def test_spanish_formats():
     assert i18n.fmt_number(1234.5, 'en') == '1,234.5'
     assert i18n.fmt_date('2017-09-15', 'es') == '15 de septiembre de 2017'
     assert (i18n.month_name(9, 'es'), i18n.weekday_name(4, 'es')) == ('septiembre', 'viernes')
+
+
+def test_eda_figures_speak_spanish():
+    "Month and weekday ticks, axis labels, titles and legends of the report's figures follow `lang`."
+    from movierec import eda
+    toy = eda.toy_movies()
+    fig = eda.plot_counts(eda.count_by(toy, 'release_month', 'es'), t('eda.fig.per_month', 'es'), lang='es')
+    ax = fig.axes[0]
+    assert [x.get_text() for x in ax.get_xticklabels()] == ['ene', 'feb', 'mar', 'abr', 'may', 'jun', 'jul', 'ago',
+                                                           'sept', 'oct', 'nov', 'dic']
+    assert ax.get_ylabel() == 'películas'
+    days = eda.count_by(toy, 'release_weekday', 'es').index.tolist()
+    assert days == ['lun', 'mar', 'mié', 'jue', 'vie', 'sáb', 'dom']
+    fig = eda.plot_distribution(toy, 'runtime', label=t('eda.label.runtime', 'es'), lang='es')
+    assert fig.axes[0].get_title() == 'Distribución de duración (minutos)'
+    assert fig.axes[1].get_legend().get_texts()[0].get_text() == '1 valor atípico'
+    assert eda.plot_corr(eda.corr_matrix(toy), 'es').axes[0].get_title() == 'Correlaciones de Spearman'
+    assert (eda.human(2.5e6, money=True, lang='es'), eda.pct(.125, 'es')) == ('2,5\xa0M\xa0US$', '12\xa0%')
