@@ -180,7 +180,7 @@ async def run_load(port: int, reqs, rate: float, concurrency: int, hostile: int 
 def naive_vs_indexed(clean: Path, repeat: int = 20):
     "Per-question time in-process: indexed Catalog vs a pandas scan of the movie table per question."
     from movierec.queries import Catalog
-    from movierec.config import normalize_name
+    from movierec.names import normalize_name
     t = time.perf_counter(); cat = Catalog.load(clean); load_s = time.perf_counter() - t
     m = pd.read_parquet(clean/'movies.parquet')
     d = m['directors'].explode().dropna().value_counts().index[0]

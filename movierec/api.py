@@ -19,7 +19,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, S
 from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-from .config import MovierecError, normalize_name, resolve_dir
+from .config import MovierecError, resolve_dir
+from .names import normalize_name
 from .i18n import genre_name, pick_lang, t
 from .queries import Catalog, InvalidValue, UnknownName, MESES, DIAS
 from .recommend import MAX_K, MAX_TASTE

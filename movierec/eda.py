@@ -12,7 +12,8 @@ import matplotlib
 from matplotlib.figure import Figure
 import seaborn as sns
 from babel import numbers as _bn
-from .config import MovierecError, resolve_dir, normalize_name
+from .config import MovierecError, resolve_dir
+from .names import normalize_name
 from .i18n import t, fmt_number, fmt_percent, month_name, weekday_name
 
 # %% auto #0

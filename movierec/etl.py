@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np, pandas as pd, pyarrow as pa, pyarrow.parquet as pq
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from tqdm import tqdm
-from .config import (MovierecError, RAW_FILES, resolve_dir, find_raw_file, fold_accents, write_json, staged_dir,
+from .config import (MovierecError, RAW_FILES, resolve_dir, find_raw_file, write_json, staged_dir,
                              sha256_file)
+from .names import fold_accents
 
 # %% auto #0
 __all__ = ['PLACEHOLDER_OVERVIEWS', 'MOVIE_NUMERIC', 'MOVIE_NESTED', 'DROPPED_COLUMNS', 'TIDY', 'COLLECTIONS_SCHEMA',

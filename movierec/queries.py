@@ -8,7 +8,8 @@ import bisect, json, math, re
 from pathlib import Path
 import numpy as np, pandas as pd, pyarrow.parquet as pq
 from rapidfuzz import fuzz, process
-from .config import MovierecError, normalize_name, resolve_dir, split_year, loose_title_index, match_title
+from .config import MovierecError, resolve_dir
+from .names import normalize_name, split_year, loose_title_index, match_title
 
 # %% auto #0
 __all__ = ['MESES', 'DIAS', 'MIN_VOTOS', 'QUESTIONS', 'UnknownName', 'InvalidValue', 'mes_numero', 'dia_numero', 'Catalog',

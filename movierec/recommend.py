@@ -13,7 +13,7 @@ from fastcore.basics import patch
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from .config import MovierecError, resolve_dir, write_json, ensure_dir, sha256_file
-from .config import normalize_name, title_keys, split_year, loose_title_index, match_title
+from .names import normalize_name, title_keys, split_year, loose_title_index, match_title
 
 # %% auto #0
 __all__ = ['TEXT_FIELDS', 'LIST_FIELDS', 'TERM_FIELDS', 'VARIANTS', 'DEFAULT_MODEL', 'MOVIE_COLUMNS', 'MODEL_FILES', 'MAX_K',

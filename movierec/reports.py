@@ -8,7 +8,8 @@ import argparse, ast, contextlib, datetime as dt, difflib, hashlib, html, json, 
 import tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
-from .config import MovierecError, resolve_dir, project_root, atomic_path, write_json, normalize_name
+from .config import MovierecError, resolve_dir, project_root, atomic_path, write_json
+from .names import normalize_name
 from .config import ensure_dir
 from .i18n import LANGS, t, check_lang, fmt_date
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from movierec.api import create_app
-from movierec.config import normalize_name
+from movierec.names import normalize_name
 from movierec.queries import MIN_VOTOS
 from movierec.recommend import Recommender
 from conftest import movierec
