@@ -14,8 +14,9 @@ def test_short_mixed_load_has_no_errors(clean_dir, model_dir):
     for route in ['recomendacion', 'movies/search', 'get_director', 'unknown title (404)']: assert route in r.stdout
 
 
-def test_silent_and_half_open_connections_are_closed(clean_dir, model_dir):
-    "A client that connects and says nothing, or sends half a request head, is disconnected (HEAD_SECONDS = 10)."
+def test_silent_half_open_and_huge_heads_are_closed(clean_dir, model_dir):
+    """A client that connects and says nothing, or sends half a request head, is disconnected (HEAD_SECONDS = 10);
+    a request head over HEAD_MAX gets a 431 and the connection is closed (uvicorn alone buffered 200 MB)."""
     import os, signal, socket, time
     from movierec.api import HEAD_SECONDS
     with socket.socket() as s:
@@ -36,6 +37,14 @@ def test_silent_and_half_open_connections_are_closed(clean_dir, model_dir):
                 time.sleep(0.2)
         half = socket.create_connection(('127.0.0.1', port), 2)
         half.sendall(b'GET /health HTTP/1.1\r\nHo')
+        with socket.create_connection(('127.0.0.1', port), 10) as big:
+            big.settimeout(60)
+            try:
+                big.sendall(b'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n')
+                for i in range(100):                    # up to 10 MB of headers, 100 kB at a time
+                    big.sendall(b'X-%d: ' % i + b'a' * 100_000 + b'\r\n')
+            except OSError: pass                        # the server closed it while we were sending
+            assert big.recv(100).startswith(b'HTTP/1.1 431')
         for sock in (silent, half):
             sock.settimeout(HEAD_SECONDS + 60)          # generous: a busy machine may be slow to fire the timer
             assert sock.recv(100) == b''                # closed by the server, not by our timeout
