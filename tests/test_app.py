@@ -49,6 +49,14 @@ def app_server(clean_dir, model_dir, *args):
     finally: cleanup(proc, seen)
 
 
+def _runtime_of(proc)->Path:
+    "The private runtime folder of the `movierec app` process `proc` (its owner file names it)."
+    found = [p for p in Path(tempfile.gettempdir()).glob('movierec-app-*') if (p/'owner').exists()
+             and (p/'owner').read_text().split(':')[0] == str(proc.pid)]
+    assert len(found) == 1, found
+    return found[0]
+
+
 def health(url)->dict:
     with urllib.request.urlopen(url + 'movierec/health', timeout=60) as r: return json.loads(r.read())
 
@@ -156,9 +164,8 @@ def test_serves_offline_page_without_sources_and_stops_cleanly(clean_dir, model_
     (stale/'owner').write_text('999999999:1.00')
     with app_server(clean_dir, model_dir) as (url, proc):
         assert not stale.exists(), 'the leftover of a dead app was not removed at start'
-        runtime = [p for p in Path(tempfile.gettempdir()).glob('movierec-app-*') if (p/'owner').exists()
-                   and (p/'owner').read_text().split(':')[0] == str(proc.pid)]
-        assert len(runtime) == 1 and list((runtime[0]/'conn').glob('voila_*')), 'connection files outside the runtime'
+        runtime = [_runtime_of(proc)]
+        assert list((runtime[0]/'conn').glob('voila_*')), 'connection files outside the runtime'
         page = urllib.request.urlopen(url, timeout=300).read().decode()
         again = urllib.request.urlopen(url, timeout=300).read().decode()   # the pool is empty now: a kernel is started for it
         assert 'application/vnd.jupyter.widget-view+json' in again and 'Traceback' not in again
@@ -210,10 +217,14 @@ def test_hangup_or_kill_stops_voila_and_kernels(clean_dir, model_dir, sig):
     try:
         wait_serving(proc, out)
         kids = family(proc.pid)[1:]
+        runtime = _runtime_of(proc)
         os.kill(proc.pid, sig)
         proc.wait(120)
         _, alive = psutil.wait_procs(kids, timeout=90)
         assert alive == [], [p.cmdline() for p in alive]
+        from movierec.appserver import clean_stale_runtimes
+        clean_stale_runtimes()   # what the next `movierec app` does first: a killed app's folder goes
+        assert not runtime.exists()
     finally: cleanup(proc, kids)
 
 
