@@ -4,10 +4,15 @@
 
 # %% ../nbs/00a_names.ipynb #b92855f3
 from __future__ import annotations
-import functools, re, unicodedata
+import bisect, functools, re, unicodedata
+import numpy as np
+from fastcore.basics import patch
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 # %% auto #0
-__all__ = ['fold_accents', 'normalize_name', 'title_keys', 'split_year', 'loose_title_index', 'match_title']
+__all__ = ['MAX_QUERY', 'fold_accents', 'normalize_name', 'title_keys', 'split_year', 'loose_title_index', 'match_title',
+           'Matcher']
 
 # %% ../nbs/00a_names.ipynb #8d768b2d
 _NON_ALNUM = re.compile(r'[\W_]+', re.UNICODE)
@@ -35,7 +40,7 @@ _LEADING_ARTICLE = re.compile(r'^(?:' + '|'.join(_EN_ARTICLES) + r') (?=\S)')
 _YEAR_TAIL = re.compile(r'^(.*?\S)\s*(?:\(\s*(\d{4})\s*\)|\[\s*(\d{4})\s*\]|[\s,]\s*(\d{4}))\s*$')
 
 def title_keys(title)->list[str]:
-    "Lookup keys of `title`, most specific first: `normalize_name(title)`, then with its article moved to the front or dropped."
+    "Lookup keys of `title`, most specific first: its `normalize_name`, then with its article moved or dropped."
     raw = '' if title is None or (isinstance(title, float) and title != title) else str(title).strip()
     key = normalize_name(raw)
     if not key: return []
@@ -49,7 +54,7 @@ def title_keys(title)->list[str]:
     return list(dict.fromkeys(keys))
 
 def split_year(query)->tuple[str, int|None]:
-    "('Toy Story', 1995) for 'Toy Story (1995)', 'toy story [1995]', 'Toy Story ( 1995 )' or 'Toy Story 1995'; (query, None) without a trailing year."
+    "('Toy Story', 1995) for 'Toy Story (1995)', 'toy story [1995]' or 'Toy Story 1995'; (query, None) without a year."
     q = '' if query is None else str(query).strip()
     m = _YEAR_TAIL.match(q)
     if not m: return q, None
@@ -69,10 +74,85 @@ def match_title(query,          # what the person typed (without year handling: 
                 exact,          # the catalogue's title keys (`normalize_name` of each title): a set or dict
                 loose:dict      # `loose_title_index` of the same titles
                )->list[str]:
-    "The exact title keys `query` names: its own key when a title has it, else its article-moved form, else titles matching without article; [] if none."
+    "The title keys `query` names: its own key, else its article-moved form, else titles without article; [] if none."
     ks = title_keys(query)
     for k in ks:
         if k in exact: return [k]
     for k in ks:
         if k in loose: return list(loose[k])
     return []
+
+# %% ../nbs/00a_names.ipynb #6fa3fa5a
+MAX_QUERY = 200   # characters of typed text that are matched: longer input costs no more
+
+def _query(text)->str:
+    "The normalised key of what was typed, bounded in length before and after normalising."
+    return normalize_name(str(text)[:MAX_QUERY * 2] if text is not None else None)[:MAX_QUERY]
+
+class Matcher:
+    "Typed text -> catalogue rows: exact titles, prefix-then-`QRatio` suggestions, one-edit typo correction."
+    def __init__(self, titles,  # the catalogue's titles, one per row
+                 votes):        # vote counts per row: the most voted comes first among equals
+        self.titles = ['' if t is None or t != t else str(t) for t in titles]
+        self.votes = np.asarray(votes, dtype=np.float64)
+        self.norm = [normalize_name(t) for t in self.titles]
+        by = {}
+        for r in np.argsort(-self.votes, kind='stable'): by.setdefault(self.norm[r], []).append(int(r))
+        self.by_name = by                                     # title key -> rows, most voted first
+        self.loose = loose_title_index(self.titles)           # 'usual suspects' -> ['the usual suspects']
+        keys = sorted((k, r) for r, t in enumerate(self.titles) for k in title_keys(t))
+        self._keys, self._key_rows = [k for k, _ in keys], [r for _, r in keys]
+        self._variants = sorted({k for k, _ in keys})         # every key a title can be typed as, for typos
+
+    def __len__(self): return len(self.titles)
+    def __repr__(self): return f"Matcher({len(self):,} titles)"
+
+# %% ../nbs/00a_names.ipynb #1900803a
+@patch
+def rows(self:Matcher, text)->list[int]:
+    "Rows of the movies titled `text` (exact, then article moved, then dropped), most voted first."
+    keys = match_title(str(text)[:MAX_QUERY * 2] if text is not None else None, self.by_name, self.loose)
+    if len(keys) == 1: return list(self.by_name[keys[0]])
+    return sorted((r for k in keys for r in self.by_name[k]), key=lambda r: (-self.votes[r], r))
+
+# %% ../nbs/00a_names.ipynb #9b1af02d
+@patch
+def _prefix(self:Matcher, q:str, limit:int)->list[tuple[int, float]]:
+    "(row, score) of titles starting with `q`: exact ones first (100), then the most voted (90)."
+    lo = bisect.bisect_left(self._keys, q)
+    hi = bisect.bisect_left(self._keys, q + '\uffff')
+    exact = {self._key_rows[i] for i in range(lo, hi) if self._keys[i] == q}
+    rows = np.unique(np.array(self._key_rows[lo:hi], dtype=np.int64))
+    if len(rows) > limit: rows = rows[np.argpartition(-self.votes[rows], limit)[:limit]]
+    pre = sorted(exact | set(rows.tolist()), key=lambda r: (r not in exact, -self.votes[r], r))[:limit]
+    return [(r, 100.0 if r in exact else 90.0) for r in pre]
+
+@patch
+def suggest(self:Matcher, text,  # what the person typed (so far)
+            limit:int=10         # suggestions returned
+           )->list[tuple[int, float]]:
+    "Up to `limit` (row, score 0-100) for `text`: prefix matches first, then close spellings."
+    q = _query(text)
+    if not q or limit < 1: return []
+    out = self._prefix(q, limit)
+    if len(out) < limit:
+        seen = {r for r, _ in out}
+        near = process.extract(q, self.norm, scorer=fuzz.QRatio, limit=limit * 3, score_cutoff=50)
+        fuzzy = [(r, round(float(s), 1)) for _, s, r in near if r not in seen]
+        out += sorted(fuzzy, key=lambda t: (-round(t[1]), -self.votes[t[0]], t[0]))
+    return out[:limit]
+
+# %% ../nbs/00a_names.ipynb #9d54fc20
+_NUMBERS = re.compile(r'\d+|\b[ivx]+\b')   # sequel numbers: 2, d2, ii, iv
+
+@patch
+def did_you_mean(self:Matcher, text)->int|None:
+    "The row of the one title `text` is a typo of (one edit away, every other title 3+ edits away), else None."
+    q = _query(text)
+    if len(q) < 4 or q in self.by_name: return None
+    near = process.extract(q, self._variants, scorer=Levenshtein.distance, score_cutoff=2, limit=50)
+    titles = {t for k, _, _ in near for t in match_title(k, self.by_name, self.loose)}
+    if len(titles) != 1 or min(d for _, d, _ in near) != 1: return None
+    name = titles.pop()
+    if _NUMBERS.findall(q) != _NUMBERS.findall(name): return None
+    return self.by_name[name][0]
