@@ -408,3 +408,13 @@ def test_similar_sources_and_k_100(client, source):
     assert 862 not in {h['id'] for h in b['recommendations']}
     err(client, '/movies/862/similar', 422, source='friends')
     err(client, '/movies/862/similar', 422, k=101)
+
+
+def test_a_movie_without_text_is_named_in_the_readers_language(client, clean_dir, model_dir):
+    rec = Recommender.load(model_dir=model_dir, clean_dir=clean_dir)
+    row = next(r for r in range(len(rec._ids)) if not rec._has_text[r])
+    m = rec._brief(row)
+    b = err(client, f"/recomendacion/{quote(m['title'])} ({m['year']})", 422)
+    assert b['detail'].startswith(f"{m['title']} ({m['year']}) no tiene texto en este modelo"), b
+    b = err(client, f"/movies/{m['id']}/similar", 422)
+    assert b['detail'].startswith(f"{m['title']} ({m['year']}) has no text in this model"), b
