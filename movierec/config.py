@@ -4,12 +4,15 @@
 
 # %% ../nbs/00_config.ipynb #f43cb097
 from __future__ import annotations
-import contextlib, hashlib, json, os, shutil, tempfile
+import contextlib, ctypes, hashlib, json, os, shutil, sys, tempfile, time
+from datetime import datetime
 from pathlib import Path
+from filelock import FileLock, Timeout
 
 # %% auto #0
 __all__ = ['RAW_FILES', 'MovierecError', 'project_root', 'resolve_dir', 'find_raw_file', 'shared_dataset_dir', 'sample_raw_dir',
-           'full_raw_dir', 'ensure_dir', 'atomic_path', 'write_json', 'staged_dir', 'sha256_file']
+           'full_raw_dir', 'ensure_dir', 'atomic_path', 'write_json', 'staged_dir', 'writer_lock', 'publish_dir',
+           'sha256_file']
 
 # %% ../nbs/00_config.ipynb #ce842803
 class MovierecError(Exception):
@@ -30,7 +33,8 @@ def project_root(start:Path|str|None=None # folder to search upwards from (defau
     return start
 
 # %% ../nbs/00_config.ipynb #1a58d42b
-_ENV = dict(raw='MOVIEREC_RAW_DIR', clean='MOVIEREC_CLEAN_DIR', models='MOVIEREC_MODEL_DIR', reports='MOVIEREC_REPORTS_DIR')
+_ENV = dict(raw='MOVIEREC_RAW_DIR', clean='MOVIEREC_CLEAN_DIR', models='MOVIEREC_MODEL_DIR',
+            reports='MOVIEREC_REPORTS_DIR')
 _DEFAULT = dict(raw='data/raw', clean='data/clean', models='data/models', reports='reports')
 
 def resolve_dir(kind:str, # one of 'raw', 'clean', 'models', 'reports'
@@ -72,31 +76,38 @@ def full_raw_dir()->Path|None:
     return d/'reconstructed-full' if d and (d/'reconstructed-full').is_dir() else None
 
 # %% ../nbs/00_config.ipynb #17f635be
+_WRITABLE = 'pass a folder you can write to'
+
 def ensure_dir(path:Path|str,          # folder to create (with its parents) when missing
                what:str='output folder' # how messages name it
               )->Path:
-    "`path` as an existing folder, or a `MovierecError` saying why it cannot be one (a file is in the way, no permission...)."
+    "`path` as an existing folder, or a `MovierecError` saying why it cannot be one (a file in the way...)."
     path = Path(path)
     try: path.mkdir(parents=True, exist_ok=True)
     except FileExistsError: raise MovierecError(f'the {what} {path} is a file, not a folder; pass another path') from None
     except NotADirectoryError:
         blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent)
-        raise MovierecError(f'cannot create the {what} {path}: {blocker} is a file, not a folder; pass another path') from None
-    except OSError as e: raise MovierecError(f'cannot create the {what} {path}: {e.strerror}; pass a folder you can write to') from None
-    if not os.access(path, os.W_OK | os.X_OK): raise MovierecError(f'the {what} {path} is not writable; pass a folder you can write to')
+        msg = f'cannot create the {what} {path}: {blocker} is a file, not a folder; pass another path'
+        raise MovierecError(msg) from None
+    except OSError as e: raise MovierecError(f'cannot create the {what} {path}: {e.strerror}; {_WRITABLE}') from None
+    if not os.access(path, os.W_OK | os.X_OK): raise MovierecError(f'the {what} {path} is not writable; {_WRITABLE}')
     return path
 
 # %% ../nbs/00_config.ipynb #34f5ddda
 def _umask()->int:
-    m = os.umask(0); os.umask(m); return m
+    m = os.umask(0o022)
+    os.umask(m)
+    return m
 
 @contextlib.contextmanager
 def atomic_path(path:Path|str # final file path
                ):
     "Yield a temporary path beside `path`; on success rename it to `path`, on error delete it."
-    path = Path(path); ensure_dir(path.parent, 'folder')
+    path = Path(path)
+    ensure_dir(path.parent, 'folder')
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
-    os.close(fd); os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; published files get the usual mode
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; published files get the usual mode
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -105,23 +116,136 @@ def atomic_path(path:Path|str # final file path
 
 def write_json(obj, path:Path|str):
     "Write `obj` as pretty JSON, atomically."
-    with atomic_path(path) as tmp: Path(tmp).write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str)+'\n', encoding='utf-8')
+    text = json.dumps(obj, indent=2, ensure_ascii=False, default=str) + '\n'
+    with atomic_path(path) as tmp: Path(tmp).write_text(text, encoding='utf-8')
 
 # %% ../nbs/00_config.ipynb #6d6ea3a3
+def _stage(out:Path)->Path:
+    "A new staging folder beside `out` named after this process, readable like any other folder."
+    try: stage = Path(tempfile.mkdtemp(prefix=f'.{out.name}.staging.{os.getpid()}.', dir=out.parent))
+    except OSError as e:
+        raise MovierecError(f'cannot stage files beside {out} (in {out.parent}): {e.strerror}; '
+                            'pass a folder whose parent you can write to') from None
+    os.chmod(stage, 0o777 & ~_umask())
+    return stage
+
 @contextlib.contextmanager
 def staged_dir(out:Path|str # folder that receives the files
               ):
     "Yield a staging folder; on success move every file in it into `out` (replacing), on error discard it."
     out = ensure_dir(out)
-    try: stage = Path(tempfile.mkdtemp(prefix=f'.{out.name}.staging.', dir=out.parent))
-    except OSError as e: raise MovierecError(f'cannot stage files beside {out} (in {out.parent}): {e.strerror}; pass a folder whose parent you can write to') from None
+    stage = _stage(out)
     try:
         yield stage
         for p in sorted(stage.rglob('*')):
             if p.is_file():
-                dest = out/p.relative_to(stage); dest.parent.mkdir(parents=True, exist_ok=True)
+                dest = out/p.relative_to(stage)
+                dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(p, dest)
     finally: shutil.rmtree(stage, ignore_errors=True)
+
+# %% ../nbs/00_config.ipynb #996767b2
+_HELD = {}   # resolved folder -> [FileLock, depth]
+
+def _side(out:Path, what:str)->Path: return out.parent/f'.{out.name}.writer.{what}'
+
+def _holder(out:Path)->str:
+    "Who holds the writer lock of `out`, from its side file."
+    try: h = json.loads(_side(out, 'json').read_text())
+    except (OSError, ValueError): return 'another movierec run'
+    return f"pid {h.get('pid')} (`{h.get('command')}`, since {h.get('since')})"
+
+def _busy(out:Path, timeout:float)->MovierecError:
+    return MovierecError(f'{out} is being written by {_holder(out)} for more than {timeout:.0f} s; wait for it '
+                         'to finish (or stop it), then run this again')
+
+# %% ../nbs/00_config.ipynb #492fef76
+def _acquire(lock:FileLock, out:Path, timeout:float):
+    "Take `lock`, saying once on stderr which run we wait for; a MovierecError naming it after `timeout`."
+    try: return lock.acquire(timeout=0)
+    except Timeout: pass
+    print(f'waiting for {_holder(out)}, which is writing {out}', file=sys.stderr, flush=True)
+    try: lock.acquire(timeout=timeout)
+    except Timeout: raise _busy(out, timeout) from None
+
+@contextlib.contextmanager
+def writer_lock(out:Path|str,      # the folder this run writes
+                timeout:float=120): # seconds to wait for another writer before refusing
+    "Hold the one-writer lock of folder `out` for the block (re-entrant within a process)."
+    out = Path(out).absolute()
+    key = str(out.resolve())
+    if key in _HELD:
+        _HELD[key][1] += 1
+        try: yield out
+        finally: _HELD[key][1] -= 1
+        return
+    ensure_dir(out.parent, 'folder')
+    lock = FileLock(_side(out, 'lock'), thread_local=False)
+    _acquire(lock, out, timeout)
+    _HELD[key] = [lock, 1]
+    try:
+        me = dict(pid=os.getpid(), command=' '.join(sys.argv)[:200], since=datetime.now().isoformat(timespec='seconds'))
+        write_json(me, _side(out, 'json'))
+        yield out
+    finally:
+        del _HELD[key]
+        lock.release()
+
+# %% ../nbs/00_config.ipynb #fe3ab58d
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+def _exchange(a:Path, b:Path)->bool:
+    "Swap two folders in one atomic step (Linux renameat2); False where that is not supported."
+    if os.environ.get('MOVIEREC_NO_EXCHANGE'): return False      # to test the two-rename fallback
+    try: renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError): return False
+    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
+
+def _swap_in(stage:Path, out:Path):
+    "Make the complete folder `stage` the folder `out`; the old version is removed only afterwards."
+    if out.is_dir() and _exchange(stage, out): return shutil.rmtree(stage, ignore_errors=True)
+    old = out.with_name(f'.{out.name}.old.{os.getpid()}')
+    if out.exists(): os.rename(out, old)
+    os.rename(stage, out)            # a kill just before this leaves `old`, which _tidy() brings back
+    shutil.rmtree(old, ignore_errors=True)
+
+# %% ../nbs/00_config.ipynb #403a4c72
+def _alive(pid:int)->bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+def _owner(p:Path)->int|None:
+    "The pid in a `.<out>.staging.<pid>.*` or `.<out>.old.<pid>` name."
+    part = p.name.split('.staging.')[-1] if '.staging.' in p.name else p.name.split('.old.')[-1]
+    head = part.split('.')[0]
+    return int(head) if head.isdigit() else None
+
+def _tidy(out:Path):
+    "Under the writer lock: bring back a version caught between renames; remove dead runs' staging folders."
+    olds = sorted(out.parent.glob(f'.{out.name}.old.*'))
+    if olds and not out.exists(): os.rename(olds.pop(), out)
+    for p in [*olds, *out.parent.glob(f'.{out.name}.staging.*')]:
+        pid = _owner(p)
+        if p.is_dir() and (pid is None or pid == os.getpid() or not _alive(pid)): shutil.rmtree(p, ignore_errors=True)
+
+# %% ../nbs/00_config.ipynb #52cee246
+@contextlib.contextmanager
+def publish_dir(out:Path|str,       # the folder to (re)write whole
+                timeout:float=120): # seconds to wait for another writer of `out`
+    "Yield a staging folder under the writer lock of `out`; on success it replaces `out` whole, atomically."
+    out = Path(out).absolute()
+    ensure_dir(out.parent, 'folder')
+    if out.exists() and not out.is_dir(): raise MovierecError(f'the output folder {out} is a file, not a folder; '
+                                                              'pass another path')
+    with writer_lock(out, timeout):
+        _tidy(out)
+        stage = _stage(out)
+        try:
+            yield stage
+            _swap_in(stage, out)
+        finally: shutil.rmtree(stage, ignore_errors=True)
 
 # %% ../nbs/00_config.ipynb #48a6b1b2
 def sha256_file(path:Path|str, chunk:int=1<<20)->str:
