@@ -401,7 +401,7 @@ def test_spanish_routes_stay_spanish(client):
     assert client.get('/nope', headers=en).json()['detail'] == 'Ruta no encontrada; ver /docs.'
 
 
-@pytest.mark.parametrize('source', ['content', 'hybrid'])
+@pytest.mark.parametrize('source', ['content', 'fans', 'hybrid'])
 def test_similar_sources_and_k_100(client, source):
     b = ok(client, '/movies/862/similar', k=100, source=source)
     assert b['source'] == source and len(b['recommendations']) == 100
