@@ -4,14 +4,18 @@
 
 # %% ../nbs/04_evaluate.ipynb #717529d2
 from __future__ import annotations
-import argparse, json
+import argparse, json, time
 from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp
 from .config import MovierecError, resolve_dir
-from .recommend import VARIANTS, Recommender, read_movies, train
+from .recommend import DEFAULT_MODEL, VARIANTS, Recommender, read_movies, train
+from .taste import (KEEP, LAMBDA, LIKED, OTHER, W_CONTENT, W_POP, _prior, fit_ease, interactions, prune,
+                            read_ratings)
 
 # %% auto #0
-__all__ = ['random_neighbours', 'metrics', 'evaluate', 'best_model', 'evaluate_cli']
+__all__ = ['REF_LAMBDA', 'CF_ROWS', 'random_neighbours', 'metrics', 'evaluate', 'best_model', 'ranking_split', 'rank_hits',
+           'hybrid_scores', 'ranking_data', 'fit_models', 'model_scores', 'ranking_table', 'paired_bootstrap',
+           'ranking_evaluation', 'print_ranking', 'evaluate_cli']
 
 # %% ../nbs/04_evaluate.ipynb #ac2d8936
 def random_neighbours(n:int,     # movies
@@ -113,19 +117,210 @@ def best_model(table:pd.DataFrame, k:int=5)->str:
     keys = [c for c in (f'collection_hit@{k}', f'ratings_agreement@{k}', f'genre_precision@{k}') if c in t]   # a NaN key ties: the next decides
     return str(t.fillna({c: -1.0 for c in keys}).sort_values(keys, ascending=False, kind='stable').index[0])
 
+# %% ../nbs/04_evaluate.ipynb #b1ref200
+REF_LAMBDA = 200.0   # the EASE reference of issue 11 (likes only, λ = 200, not pruned)
+
+# %% ../nbs/04_evaluate.ipynb #71b682fe
+def ranking_split(ratings:pd.DataFrame, split:str='test')->tuple[pd.DataFrame, pd.DataFrame]:
+    "(training ratings, held-out likes): 'test' holds each user's last like out; 'validation' the one before, dropping the last."
+    if split not in ('test', 'validation'): raise MovierecError(f"split must be 'test' or 'validation', got {split!r}")
+    r = ratings.sort_values(['user_id', 'timestamp', 'movie_id'], kind='stable')
+    liked = r[r['rating'] >= LIKED]
+    back = liked.groupby('user_id').cumcount(ascending=False)   # 0 = the last like of the user
+    level = 0 if split == 'test' else 1
+    held, dropped = liked[back == level], liked[back < level]
+    train_r = r.drop(index=held.index.union(dropped.index))
+    has_profile = held['user_id'].isin(train_r.loc[train_r['rating'] >= LIKED, 'user_id'])
+    return train_r, held[has_profile].sort_values('user_id')
+
+# %% ../nbs/04_evaluate.ipynb #0c0c8416
+def _rows_of(ids:np.ndarray, movie_ids)->np.ndarray:
+    return pd.Series(np.arange(len(ids)), index=ids).reindex(movie_ids).to_numpy()
+
+def _user_matrix(r:pd.DataFrame, users:np.ndarray, ids:np.ndarray, liked_only:bool)->sp.csr_matrix:
+    "Evaluated users × catalogue: 1 where the user rated (or liked) the movie in training."
+    r = r[r['user_id'].isin(users) & ((r['rating'] >= LIKED) | (not liked_only))]
+    u = pd.Series(np.arange(len(users)), index=users)[r['user_id']].to_numpy()
+    m = _rows_of(ids, r['movie_id'])
+    ok = ~np.isnan(m)
+    return sp.csr_matrix((np.ones(ok.sum(), np.float32), (u[ok], m[ok].astype(int))), shape=(len(users), len(ids)))
+
+# %% ../nbs/04_evaluate.ipynb #f8a847ff
+def rank_hits(S:np.ndarray, held:np.ndarray, seen:sp.csr_matrix, k:int=10)->tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "Per user: hit@k, NDCG@k of the held-out row (ties take the middle place), and the top-k rows; `seen` is not ranked."
+    S = np.array(S, np.float32)
+    S[seen.nonzero()] = -np.inf
+    h = S[np.arange(len(S)), held]
+    rank = (S > h[:, None]).sum(axis=1) + ((S == h[:, None]).sum(axis=1) - 1) / 2   # ties: the middle place
+    hit = rank < k
+    top = np.argpartition(-S, k, axis=1)[:, :k]
+    return hit, np.where(hit, 1 / np.log2(rank + 2), 0.0), top
+
+# %% ../nbs/04_evaluate.ipynb #45ba7d4b
+def _knn(X:sp.csr_matrix)->sp.csr_matrix:
+    "Item-kNN baseline: cosine between the movies' columns of the training likes (sparse, zero diagonal)."
+    n = np.sqrt(np.asarray(X.multiply(X).sum(axis=0)).ravel())
+    Xn = X @ sp.diags(1 / np.where(n > 0, n, 1))
+    C = (Xn.T @ Xn).tocsr()
+    C.setdiag(0)
+    C.eliminate_zeros()
+    return C
+
+def _content_scores(Q:sp.csr_matrix, X:sp.csr_matrix, chunk:int=128)->np.ndarray:
+    "Users × catalogue cosine with the mean liked TF-IDF row, in chunks of users (sparse products only)."
+    Qn = sp.diags(1 / np.maximum(Q.getnnz(axis=1), 1)) @ Q
+    XT = X.T.tocsc()
+    return np.vstack([((Qn[i:i + chunk] @ X) @ XT).toarray() for i in range(0, Q.shape[0], chunk)]).astype(np.float32)
+
+# %% ../nbs/04_evaluate.ipynb #1a30b3fd
+def _scaled_rows(S:np.ndarray)->np.ndarray:
+    "Each row divided by its largest value (rows without a positive value unchanged), as the taste model scales."
+    m = S.max(axis=1, keepdims=True)
+    return S / np.where(m > 0, m, 1)
+
+def hybrid_scores(fans:np.ndarray, content:np.ndarray, prior:np.ndarray, w_content:float, w_pop:float)->np.ndarray:
+    "The taste model's fusion on users × catalogue score matrices (same formula as TasteModel.scores)."
+    return _scaled_rows(fans) + w_content * _scaled_rows(content) + w_pop * prior
+
+# %% ../nbs/04_evaluate.ipynb #eab7f737
+def ranking_data(clean_dir, model_dir, split:str='test')->dict:
+    "The catalogue, the split and the per-user matrices every model of the ranking evaluation is judged on."
+    rec = Recommender.load(model_dir, clean_dir, DEFAULT_MODEL)
+    ratings = read_ratings(clean_dir)
+    if ratings is None: raise MovierecError(f'the ranking evaluation needs ratings: {clean_dir} has no ratings.parquet '
+                                            '(run `movierec etl` with ratings_small and links in the raw folder)')
+    train_r, held = ranking_split(ratings, split)
+    ids, users = rec._ids, held['user_id'].to_numpy()
+    likes = interactions(train_r, ids, 0.0)
+    h = _rows_of(ids, held['movie_id']).astype(int)
+    last = train_r[train_r['rating'] >= LIKED].groupby('user_id').tail(1).set_index('user_id')['movie_id']
+    return {'rec': rec, 'train': train_r, 'held': h, 'users': users, 'likes': likes, 'split': split,
+            'profile': _user_matrix(train_r, users, ids, True), 'seen': _user_matrix(train_r, users, ids, False),
+            'cold': likes.getnnz(axis=0)[h] < 3, 'previous': _rows_of(ids, last[users]).astype(int)}
+
+# %% ../nbs/04_evaluate.ipynb #5b31d440
+def fit_models(d:dict, lam:float=LAMBDA, other:float=OTHER, keep:int=KEEP)->dict:
+    "Every collaborative model refit on the training ratings of split `d` (nothing held out reaches them)."
+    ids = d['rec']._ids
+    act, B = fit_ease(interactions(d['train'], ids, 0.0), REF_LAMBDA)
+    Wt = prune(*fit_ease(interactions(d['train'], ids, other), lam), len(ids), keep)
+    return {'knn': _knn(d['likes']), 'ref': (act, B), 'taste': Wt}
+
+def _dense_ease(Q:sp.csr_matrix, act:np.ndarray, B:np.ndarray)->np.ndarray:
+    S = np.zeros(Q.shape, np.float32)
+    S[:, act] = Q[:, act] @ B
+    return S
+
+def _popularity(d:dict)->np.ndarray:
+    "Training like counts (TMDB votes break ties), the same list for every user."
+    p = d['likes'].getnnz(axis=0) + _prior(d['rec']._votes) * 1e-3
+    return np.broadcast_to(p.astype(np.float32), d['profile'].shape)
+
+# %% ../nbs/04_evaluate.ipynb #6c9287a1
+def model_scores(d:dict, fit:dict, Q:sp.csr_matrix, w_content:float=W_CONTENT, w_pop:float=W_POP)->dict:
+    "Users × catalogue scores of every row of the table, for the profiles `Q` (one row per user)."
+    t = {'popularity': _popularity(d), 'item-kNN cosine': (Q @ fit['knn']).toarray()}
+    t[f'EASE λ={REF_LAMBDA:g} (likes)'] = _dense_ease(Q, *fit['ref'])
+    t['EASE (taste model)'] = (Q @ fit['taste']).toarray()
+    t['content'] = _content_scores(Q, d['rec'].X)
+    t['hybrid'] = hybrid_scores(t['EASE (taste model)'], t['content'], _prior(d['rec']._votes), w_content, w_pop)
+    return t
+
+# %% ../nbs/04_evaluate.ipynb #6eb794b6
+def _row_metrics(S:np.ndarray, d:dict, k:int=10)->tuple[dict, np.ndarray]:
+    "(metrics of one score matrix, per-user hits)."
+    hit, ndcg, top = rank_hits(S, d['held'], d['seen'], k)
+    c = d['cold']
+    return {f'HR@{k}': hit.mean(), f'NDCG@{k}': ndcg.mean(), f'HR@{k} warm': hit[~c].mean(),
+            f'HR@{k} cold': hit[c].mean() if c.any() else np.nan,
+            f'coverage@{k}': len(np.unique(top)) / S.shape[1]}, hit
+
+def ranking_table(scores:dict, d:dict, k:int=10)->tuple[pd.DataFrame, dict]:
+    "(one row of metrics per model, per-user hits per model)."
+    rows, hits = {}, {}
+    for name, S in scores.items(): rows[name], hits[name] = _row_metrics(S, d, k)
+    return pd.DataFrame(rows).T.rename_axis('model'), hits
+
+# %% ../nbs/04_evaluate.ipynb #4ce1e04d
+def paired_bootstrap(a:np.ndarray, b:np.ndarray, n:int=2000, seed:int=0)->tuple[float, float, float]:
+    "Mean of a − b over users and its paired bootstrap 95 % interval (users resampled with replacement)."
+    diff = np.asarray(a, np.float64) - np.asarray(b, np.float64)
+    idx = np.random.default_rng(seed).integers(0, len(diff), (n, len(diff)))
+    m = diff[idx].mean(axis=1)
+    return float(diff.mean()), float(np.percentile(m, 2.5)), float(np.percentile(m, 97.5))
+
+# %% ../nbs/04_evaluate.ipynb #e5f7ee71
+def _single(d:dict, fit:dict, w_content:float, w_pop:float)->dict:
+    "Single-title protocol: the user's previous like alone as the query."
+    Q1 = sp.csr_matrix((np.ones(len(d['previous']), np.float32), (np.arange(len(d['previous'])), d['previous'])),
+                       shape=d['profile'].shape)
+    s = model_scores(d, fit, Q1, w_content, w_pop)
+    return {'similar (content)': s['content'], 'fans also liked': s['EASE (taste model)'], 'hybrid': s['hybrid']}
+
+def _against(hits:dict, best:str)->pd.DataFrame:
+    "HR difference of every model against `best`, with its paired bootstrap 95 % interval."
+    rows = {m: paired_bootstrap(h, hits[best]) for m, h in hits.items() if m != best}
+    return pd.DataFrame(rows, index=['ΔHR', 'low', 'high']).T.rename_axis(f'model − {best}')
+
+# %% ../nbs/04_evaluate.ipynb #75266881
+CF_ROWS = ('item-kNN cosine', f'EASE λ={REF_LAMBDA:g} (likes)', 'EASE (taste model)')
+
+def ranking_evaluation(clean_dir=None, model_dir=None, k:int=10, split:str='test', lam:float=LAMBDA,
+                       other:float=OTHER, w_content:float=W_CONTENT, w_pop:float=W_POP)->dict:
+    "Leave-last-liked-out ranking of every model on `split`: table, single-title table, bootstrap against the best CF."
+    t0 = time.perf_counter()
+    d = ranking_data(resolve_dir('clean', clean_dir), resolve_dir('models', model_dir), split)
+    fit = fit_models(d, lam, other)
+    table, hits = ranking_table(model_scores(d, fit, d['profile'], w_content, w_pop), d, k)
+    single = ranking_table(_single(d, fit, w_content, w_pop), d, k)[0]
+    best = max(CF_ROWS, key=lambda m: table.loc[m, f'HR@{k}'])
+    return {'table': table, 'single': single, 'against': _against(hits, best), 'best_cf': best,
+            'users': len(d['users']), 'cold': int(d['cold'].sum()), 'split': split, 'seconds': time.perf_counter() - t0}
+
+# %% ../nbs/04_evaluate.ipynb #d9ae7b32
+def _table_text(t:pd.DataFrame)->str:
+    with pd.option_context('display.width', 160, 'display.max_columns', 20):
+        return t.to_string(float_format=lambda v: f'{v:.3f}')
+
+def print_ranking(res:dict):
+    "The ranking tables as text (what `movierec evaluate --ranking` prints)."
+    print(f"Leave-last-liked-out on the {res['split']} split: {res['users']} users, {res['cold']} cold held-out movies")
+    print(_table_text(res['table']))
+    print('\nSingle title (the previous liked movie alone as the query):')
+    print(_table_text(res['single']))
+    print(f"\nHR@10 against the best collaborative model ({res['best_cf']}), paired bootstrap 95 % interval:")
+    print(_table_text(res['against']))
+
+def _ranking_json(res:dict)->str:
+    out = {k: res[k] for k in ('split', 'users', 'cold', 'best_cf')} | {'seconds': round(res['seconds'], 2)}
+    for key in ('table', 'single', 'against'): out[key] = json.loads(res[key].reset_index().to_json(orient='records'))
+    return json.dumps(out, indent=2, ensure_ascii=False)
+
 # %% ../nbs/04_evaluate.ipynb #159fa8e4
+def _ranking_cli(a)->int:
+    "movierec evaluate --ranking: the ranking tables (or their JSON)."
+    res = ranking_evaluation(a.clean_dir, a.model_dir, k=10)
+    if a.json: print(_ranking_json(res))
+    else: print_ranking(res)
+    return 0
+
 def evaluate_cli(argv:list[str])->int:
-    "movierec evaluate [--clean-dir DIR] [--model-dir DIR] [--name NAME ...] [-k 5] [--train] [--json]"
-    ap = argparse.ArgumentParser(prog='movierec evaluate', description='Offline quality of the recommender variants next to a random baseline.')
-    ap.add_argument('--clean-dir'); ap.add_argument('--model-dir')
-    ap.add_argument('--name', action='append', help=f'model(s) to evaluate (default: {", ".join(VARIANTS)})')
-    ap.add_argument('-k', type=int, default=5, help='list length judged (default 5)')
+    "movierec evaluate [--clean-dir DIR] [--model-dir DIR] [--name NAME ...] [-k 5] [--train] [--ranking] [--json]"
+    from movierec.cli import options
+    ap = argparse.ArgumentParser(prog='movierec evaluate', parents=[options('clean_dir', 'model_dir', 'names', 'k', 'json')],
+                                 description='Offline quality of the recommender variants next to a random baseline; '
+                                             'with --ranking, the taste models on held-out ratings.')
     ap.add_argument('--train', action='store_true', help='train variants that are missing or stale first')
-    ap.add_argument('--json', action='store_true')
+    ap.add_argument('--ranking', action='store_true', help='leave-last-liked-out ranking of the taste models (HR@10)')
     a = ap.parse_args(argv)
+    if a.ranking: return _ranking_cli(a)
     t = evaluate(a.clean_dir, a.model_dir, a.name, k=a.k, train_missing=a.train)
-    if a.json: print(t.reset_index().to_json(orient='records', indent=2)); return 0
+    if a.json: return _print_json(t)
     with pd.option_context('display.width', 160, 'display.max_columns', 20):
         print(t.astype({'movies': int, 'rating_pairs': int}).to_string(float_format=lambda v: f'{v:.3f}'))
     print(f'\nbest variant: {best_model(t, a.k)}')
+    return 0
+
+def _print_json(t:pd.DataFrame)->int:
+    print(t.reset_index().to_json(orient='records', indent=2))
     return 0
