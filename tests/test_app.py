@@ -237,3 +237,28 @@ def test_damaged_model_stops_before_serving(tmp_path, clean_dir, model_dir):
     r = movierec('app', '--no-browser', '--port', free_port(), '--clean-dir', clean_dir, '--model-dir', broken, check=False, timeout=600)
     assert r.returncode != 0 and 'movierec train' in r.stderr and 'serving' not in r.stdout, (r.stdout, r.stderr)
     assert 'Traceback' not in r.stderr
+
+
+def _kernel_alive(url, kid)->bool:
+    return status_of(f'{url}api/kernels/{kid}')[0] == 200
+
+
+def test_connected_page_keeps_its_kernel_until_idle(clean_dir, model_dir):
+    """A page with its websocket open keeps its kernel when a curl'd page's kernel is shut down; once idle for
+    --idle-minutes it is culled too."""
+    import asyncio
+    from tornado.websocket import websocket_connect
+    with app_server(clean_dir, model_dir, '--idle-minutes', 1.5) as (url, proc):
+        assert status_of(url)[0] == 200   # no websocket: an orphan
+        code, page = status_of(url)
+        kid = re.search(r'"kernelId": *"([^"]+)"', page).group(1)
+        assert code == 200 and health(url)['in_use'] == 2
+
+        async def visit():
+            ws = await websocket_connect(f'ws://127.0.0.1:{url.split(":")[2].strip("/")}/api/kernels/{kid}/channels')
+            orphan_gone = await asyncio.to_thread(wait_until, lambda: health(url)['in_use'] <= 1, 180)
+            still_there = _kernel_alive(url, kid)
+            culled = await asyncio.to_thread(wait_until, lambda: not _kernel_alive(url, kid), 400, 1)
+            ws.close()
+            return orphan_gone, still_there, culled
+        assert asyncio.run(visit()) == (True, True, True)
