@@ -7,15 +7,15 @@ from __future__ import annotations
 import bisect, json, math, re
 from pathlib import Path
 import numpy as np, pandas as pd, pyarrow.parquet as pq
+from fastcore.basics import patch
 from rapidfuzz import fuzz, process
 from .config import MovierecError, resolve_dir
-from .names import normalize_name, split_year, loose_title_index, match_title
+from .names import normalize_name, split_year, Matcher
+from .store import clean_manifest, read_table
 
 # %% auto #0
 __all__ = ['MESES', 'DIAS', 'MIN_VOTOS', 'QUESTIONS', 'UnknownName', 'InvalidValue', 'mes_numero', 'dia_numero', 'Catalog',
-           'peliculas_idioma', 'peliculas_pais', 'productoras_exitosas', 'franquicia', 'cantidad_filmaciones_mes',
-           'cantidad_filmaciones_dia', 'peliculas_duracion', 'score_titulo', 'votos_titulo', 'get_actor',
-           'get_director', 'movie', 'genres', 'languages', 'ask_cli']
+           'ask_cli']
 
 # %% ../nbs/02_queries.ipynb #c0f3a6a0
 class UnknownName(MovierecError):
@@ -164,7 +164,7 @@ class Catalog:
         self.a['title'] = self.a['title'].astype(object); self.a['release_date'] = self.a['release_date'].astype(object)
         votes, rows = self.a['vote_count'], np.arange(len(m))
         self.titles = _Names(self.a['title'], rows, 'la película', order=-votes, weight=votes)   # most voted first
-        self.loose_titles = loose_title_index(t for t in self.a['title'] if isinstance(t, str))   # 'usual suspects' -> ['the usual suspects']
+        self.matcher = Matcher(self.a['title'], votes)    # the titles' one matcher, shared with the recommender
         self.companies = _Names(*_explode(m, 'companies'), 'la productora')
         names, pos = _explode(m, 'countries'); codes, cpos = _explode(m, 'country_codes')
         self.countries = _Names(np.concatenate([names, codes]), np.concatenate([pos, cpos]), 'el país',  # a code shows as its name
@@ -187,36 +187,26 @@ class Catalog:
     def __repr__(self): return f'Catalog({len(self)} movies, {len(self.actors)} actors, {len(self.directors)} directors)'
 
 # %% ../nbs/02_queries.ipynb #94fae323
-@classmethod
-def _load(cls, clean_dir:str|Path|None=None # folder written by `movierec etl`
-         )->Catalog:
-    "Read the clean tables once and index them."
-    d = resolve_dir('clean', clean_dir)
-    if not (d/'movies.parquet').is_file():
-        raise MovierecError(f"no clean data in {d} (movies.parquet is missing): run `movierec etl` first, or pass --clean-dir")
-    try:
-        have = pq.read_schema(d/'movies.parquet').names
-        missing = [c for c in _MOVIE_COLS if c not in have]
-        if missing: raise MovierecError(f"the movies table in {d} lacks columns {missing} (older format): rebuild it with `movierec etl`")
-        movies = pd.read_parquet(d/'movies.parquet', columns=_MOVIE_COLS)   # only what the questions use
-        cast = pd.read_parquet(d/'cast.parquet', columns=['movie_id', 'name']) if (d/'cast.parquet').is_file() else None
-        langs = pd.read_parquet(d/'languages.parquet', columns=['iso_639_1', 'name']) if (d/'languages.parquet').is_file() else None
-    except MovierecError: raise
-    except Exception as e: raise MovierecError(f"cannot read the clean data in {d} ({e}): rebuild it with `movierec etl`")
-    fp = None
-    if (d/'manifest.json').is_file():
-        try: fp = json.loads((d/'manifest.json').read_text()).get('fingerprint')
-        except (ValueError, AttributeError): pass   # damaged / not an object: no fingerprint, like no manifest
-    return cls(movies, cast=cast, languages=langs, fingerprint=fp, source=d)
+_OPTIONAL = {'cast': ['movie_id', 'name'], 'languages': ['iso_639_1', 'name']}
 
-Catalog.load = _load
+@patch(cls_method=True)
+def load(cls:Catalog, clean_dir:str|Path|None=None # folder written by `movierec etl`
+        )->Catalog:
+    "Read the clean tables once (checked by `movierec.store`) and index them."
+    d = resolve_dir('clean', clean_dir)
+    fp = clean_manifest(d).get('fingerprint')
+    movies = read_table(d, 'movies', _MOVIE_COLS)   # only what the questions use
+    more = {k: read_table(d, k, cols, optional=True) for k, cols in _OPTIONAL.items()}
+    return cls(movies, cast=more['cast'], languages=more['languages'], fingerprint=fp, source=d)
 
 # %% ../nbs/02_queries.ipynb #70abedfa
-def _ref(self, p:int)->dict:
+@patch
+def _ref(self:Catalog, p:int)->dict:
     a = self.a
     return dict(id=int(a['id'][p]), titulo=str(a['title'][p]), anio=int(a['release_year'][p]))
 
-def _resolve(self, titulo:str # a title, or 'Title (1995)'
+@patch
+def resolve(self:Catalog, titulo:str # a title, or 'Title (1995)'
             )->tuple[int, list[dict]]:
     "(position of the most voted movie with that title, the other movies sharing it)."
     pos = self._title_pos(titulo)
@@ -231,28 +221,22 @@ def _resolve(self, titulo:str # a title, or 'Title (1995)'
         pos = pos[np.argsort(years != y, kind='stable')]
     return int(pos[0]), [self._ref(p) for p in pos[1:]]
 
-def _title_pos(self, text:str)->np.ndarray|None:
-    "Positions of the movies titled `text` (`match_title`: exact, then article moved or dropped), most voted first; None if none."
-    keys = match_title(text, self.titles.pos, self.loose_titles)
-    if not keys: return None
-    if len(keys) == 1: return self.titles.pos[keys[0]]
-    pos = np.concatenate([self.titles.pos[k] for k in keys])
-    return pos[np.lexsort((pos, -self.a['vote_count'][pos]))]
+@patch
+def _title_pos(self:Catalog, text:str)->np.ndarray|None:
+    "Positions of the movies titled `text` (exact, article moved or dropped), most voted first; None if none."
+    rows = self.matcher.rows(text)
+    return np.array(rows, dtype=np.int64) if rows else None
 
-def _search(self, q:str,      # what the person typed
+@patch
+def search(self:Catalog, q:str,      # what the person typed
             limit:int=10      # how many movies at most
            )->list[dict]:
-    "Movies whose title best matches `q` (exact, then prefix, then close spelling), best first; shared titles by votes."
-    out = []
-    for k, score in self.titles.match(q, limit):
-        out += [dict(self._ref(p), score=round(score/100, 3)) for p in self.titles.pos[k][:limit - len(out)]]
-        if len(out) >= limit: break
-    return out
-
-Catalog._ref, Catalog.resolve, Catalog.search, Catalog._title_pos = _ref, _resolve, _search, _title_pos
+    "Movies whose title best matches `q`: `names.Matcher.suggest`, as the recommender and the app."
+    return [dict(self._ref(p), score=round(s / 100, 3)) for p, s in self.matcher.suggest(q, limit)]
 
 # %% ../nbs/02_queries.ipynb #97ce976a
-def peliculas_idioma(self, idioma:str # original-language code as in the dataset ('en', 'fr')
+@patch
+def peliculas_idioma(self:Catalog, idioma:str # original-language code as in the dataset ('en', 'fr')
                     )->dict:
     "Number of movies whose original language is `idioma`."
     try: code, pos = self.langs.get(idioma, alt=self._lang_names.get(normalize_name(idioma)))
@@ -261,13 +245,15 @@ def peliculas_idioma(self, idioma:str # original-language code as in the dataset
     n = len(pos)
     return dict(idioma=code, cantidad=n, mensaje=f"{_es(n)} cantidad de películas fueron estrenadas en idioma {code}")
 
-def peliculas_pais(self, pais:str # country name or ISO code as in the dataset
+@patch
+def peliculas_pais(self:Catalog, pais:str # country name or ISO code as in the dataset
                   )->dict:
     "Number of movies produced in `pais`."
     name, pos = self.countries.get(pais)
     return dict(pais=name, cantidad=len(pos), mensaje=f"Se produjeron {_es(len(pos))} películas en el país {name}")
 
-def productoras_exitosas(self, productora:str # production company name
+@patch
+def productoras_exitosas(self:Catalog, productora:str # production company name
                         )->dict:
     "Total revenue and number of movies of a production company."
     name, pos = self.companies.get(productora)
@@ -275,7 +261,8 @@ def productoras_exitosas(self, productora:str # production company name
     return dict(productora=name, cantidad=len(pos), ganancia_total=rev,
                 mensaje=f"La productora {name} ha tenido un revenue de {_es(rev)} con {_es(len(pos))} películas")
 
-def franquicia(self, franquicia:str # collection name, e.g. 'Toy Story Collection' or 'Toy Story'
+@patch
+def franquicia(self:Catalog, franquicia:str # collection name, e.g. 'Toy Story Collection' or 'Toy Story'
               )->dict:
     "Number of movies, total and average revenue, and return (revenue / budget) of a franchise."
     name, pos = self.franchises.get(franquicia, alt=f'{franquicia} collection')
@@ -285,28 +272,26 @@ def franquicia(self, franquicia:str # collection name, e.g. 'Toy Story Collectio
                 mensaje=(f"La franquicia {name} posee {_es(len(pos))} películas, una ganancia total de {_es(rev)} "
                          f"y una ganancia promedio de {_es(rev/len(pos))}"))
 
-Catalog.peliculas_idioma, Catalog.peliculas_pais, Catalog.productoras_exitosas, Catalog.franquicia = \
-    peliculas_idioma, peliculas_pais, productoras_exitosas, franquicia
-
 # %% ../nbs/02_queries.ipynb #6df6fe27
-def cantidad_filmaciones_mes(self, mes:str # Spanish month name, with or without accents
+@patch
+def cantidad_filmaciones_mes(self:Catalog, mes:str # Spanish month name, with or without accents
                             )->dict:
     "Number of movies released in a month (any year)."
     i = mes_numero(mes); n = int(self.month_counts.get(i, 0))
     return dict(mes=MESES[i-1], cantidad=n, mensaje=f"{_es(n)} cantidad de películas fueron estrenadas en el mes de {MESES[i-1]}")
 
-def cantidad_filmaciones_dia(self, dia:str # Spanish weekday name, with or without accents
+@patch
+def cantidad_filmaciones_dia(self:Catalog, dia:str # Spanish weekday name, with or without accents
                             )->dict:
     "Number of movies released on a weekday."
     i = dia_numero(dia); n = int(self.weekday_counts.get(i, 0))
     return dict(dia=DIAS[i], cantidad=n, mensaje=f"{_es(n)} cantidad de películas fueron estrenadas en los días {DIAS[i]}")
 
-Catalog.cantidad_filmaciones_mes, Catalog.cantidad_filmaciones_dia = cantidad_filmaciones_mes, cantidad_filmaciones_dia
-
 # %% ../nbs/02_queries.ipynb #dd436902
 MIN_VOTOS = 2000
 
-def _titled(self, titulo):
+@patch
+def _titled(self:Catalog, titulo):
     p, others = self.resolve(titulo)
     return p, {c: v[p] for c, v in self.a.items()}, dict(self._ref(p), otras=others)
 
@@ -314,21 +299,24 @@ def _otras(r)->str:
     return '' if not r['otras'] else f" (hay {len(r['otras'])} película(s) más con ese título: " + \
         ', '.join(f"{o['titulo']} ({o['anio']})" for o in r['otras'][:5]) + ')'
 
-def peliculas_duracion(self, pelicula:str # title, or 'Title (1995)'
+@patch
+def peliculas_duracion(self:Catalog, pelicula:str # title, or 'Title (1995)'
                       )->dict:
     "Runtime (minutes) and release year of a movie."
     _, m, r = self._titled(pelicula)
     d = _num(m['runtime'])
     return dict(r, duracion=d, mensaje=f"{r['titulo']}. Duración: {_es(d)} minutos. Año: {r['anio']}" + _otras(r))
 
-def score_titulo(self, titulo:str # title, or 'Title (1995)'
+@patch
+def score_titulo(self:Catalog, titulo:str # title, or 'Title (1995)'
                 )->dict:
     "Release year and popularity score of a movie."
     _, m, r = self._titled(titulo)
     s = _num(m['popularity'])
     return dict(r, popularidad=s, mensaje=f"La película {r['titulo']} fue estrenada en el año {r['anio']} con un score/popularidad de {_es(s, 2)}" + _otras(r))
 
-def votos_titulo(self, titulo:str # title, or 'Title (1995)'
+@patch
+def votos_titulo(self:Catalog, titulo:str # title, or 'Title (1995)'
                 )->dict:
     "Vote count and average, only when the movie has at least `MIN_VOTOS` votes."
     _, m, r = self._titled(titulo)
@@ -340,16 +328,16 @@ def votos_titulo(self, titulo:str # title, or 'Title (1995)'
     return dict(r, cumple_minimo=True, votos=n, promedio=a,
                 mensaje=f"La película {r['titulo']} fue estrenada en el año {r['anio']}. La misma cuenta con un total de {_es(n)} valoraciones, con un promedio de {_es(a, 1)}" + _otras(r))
 
-Catalog._titled, Catalog.peliculas_duracion, Catalog.score_titulo, Catalog.votos_titulo = _titled, peliculas_duracion, score_titulo, votos_titulo
-
 # %% ../nbs/02_queries.ipynb #d277bc25
-def _films(self, pos)->list[dict]:
+@patch
+def _films(self:Catalog, pos)->list[dict]:
     "The movies at `pos`, by release date, with id, title, year, date, return, budget and revenue."
     a = self.a; pos = pos[np.argsort(a['release_date'][pos].astype(str), kind='stable')]
     return [dict(id=int(a['id'][p]), titulo=str(a['title'][p]), anio=int(a['release_year'][p]), fecha_estreno=str(a['release_date'][p]),
                  retorno=float(a['return'][p]), presupuesto=float(a['budget'][p]), ingresos=float(a['revenue'][p])) for p in pos]
 
-def get_actor(self, nombre_actor:str # actor name
+@patch
+def get_actor(self:Catalog, nombre_actor:str # actor name
              )->dict:
     "Number of films an actor appears in, total and average return, and the films."
     name, pos = self.actors.get(nombre_actor)
@@ -359,7 +347,8 @@ def get_actor(self, nombre_actor:str # actor name
                 mensaje=(f"El actor {name} ha participado de {_es(len(pos))} cantidad de filmaciones, el mismo ha "
                          f"conseguido un retorno de {_es(tot, 2)} con un promedio de {_es(avg, 2)} por filmación"))
 
-def get_director(self, nombre_director:str # director name
+@patch
+def get_director(self:Catalog, nombre_director:str # director name
                 )->dict:
     "Total return of a director, and each film with release date, return, budget and revenue."
     name, pos = self.directors.get(nombre_director)
@@ -368,9 +357,6 @@ def get_director(self, nombre_director:str # director name
     return dict(director=name, cantidad=len(pos), retorno_total=tot, peliculas=films,
                 mensaje=f"El director {name} ha conseguido un retorno total de {_es(tot, 2)} con {_es(len(pos))} películas")
 
-Catalog._films = _films
-Catalog.get_actor, Catalog.get_director = get_actor, get_director
-
 # %% ../nbs/02_queries.ipynb #f5671c5e
 def _list(v)->list[str]:
     return [] if v is None or (isinstance(v, float) and v != v) else [str(x) for x in v]
@@ -378,7 +364,8 @@ def _list(v)->list[str]:
 def _str(v)->str|None:
     return None if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v)
 
-def movie(self, id:int # TMDB id
+@patch
+def movie(self:Catalog, id:int # TMDB id
          )->dict:
     "Details of one movie."
     p = self.pos_by_id.get(int(id)) if isinstance(id, (int, np.integer)) and not isinstance(id, bool) else None
@@ -392,18 +379,18 @@ def movie(self, id:int # TMDB id
                 vote_average=_num(r['vote_average']), vote_count=int(r['vote_count']),
                 overview=_str(r['overview']), tagline=_str(r['tagline']))
 
-def genres(self)->list[str]:
+@patch
+def genres(self:Catalog)->list[str]:
     "Genre names, sorted (computed once)."
     if '_genres' not in self.__dict__: self._genres = sorted(set(_explode(self.movies, 'genres')[0].tolist()))
     return list(self._genres)
 
-def languages(self)->list[str]:
+@patch
+def languages(self:Catalog)->list[str]:
     "Original-language codes, most frequent first (computed once)."
     if '_languages' not in self.__dict__:
         self._languages = self.movies['original_language'].dropna().value_counts().index.astype(str).tolist()
     return list(self._languages)
-
-Catalog.movie, Catalog.genres, Catalog.languages = movie, genres, languages
 
 # %% ../nbs/02_queries.ipynb #2685786e
 QUESTIONS = ('peliculas_idioma', 'peliculas_duracion', 'franquicia', 'peliculas_pais', 'productoras_exitosas',
