@@ -743,9 +743,11 @@ class ContentTaste:
     def explain(self, liked_rows, row:int, n:int=2)->dict:
         "The liked rows `row` resembles most (at most `n`, positive cosine only)."
         liked = np.asarray(list(liked_rows))
-        key = liked.tobytes()
-        if self._last[0] != key: self._last = (key, self.rec.X[liked])   # the rows of one query's liked movies
-        c = self._last[1] @ self.rec.X[row].toarray().ravel()
+        key, L = self._last   # one read: another thread may be explaining another taste
+        if key != liked.tobytes():
+            L = self.rec.X[liked]
+            self._last = (liked.tobytes(), L)   # the rows of one query's liked movies, reused for its k picks
+        c = L @ self.rec.X[row].toarray().ravel()
         best = liked[np.argsort(-c, kind='stable')[:n]]
         return {'resembles': [int(b) for b in best if c[liked == b][0] > 0], 'fans': []}
 
