@@ -35,7 +35,8 @@ class _Names:
                  display=None,           # spelling shown for each pair (default: the name)
                  order=None,             # per-pair sort key within a name, ascending (default: position)
                  weight=None):           # per-pair importance; a name weighs its largest (default: 1 per movie)
-        names = np.asarray(names, dtype=object); pos = np.asarray(pos, dtype=np.int64)
+        names = np.asarray(names, dtype=object)
+        pos = np.asarray(pos, dtype=np.int64)
         disp = names if display is None else np.asarray(display, dtype=object)
         order = pos if order is None else np.asarray(order)
         ok = pd.notna(names)
@@ -57,7 +58,8 @@ class _Names:
         self.display = dict(zip(ukeys, disp[first]))
         if weight is None: w = {k: len(g) for k, g in self.pos.items()}
         else:
-            wa = np.asarray(weight); w = {k: wa[g].max() for k, g in self.pos.items()}
+            wa = np.asarray(weight)
+            w = {k: wa[g].max() for k, g in self.pos.items()}
         self.weight = w
         self.keys = sorted(self.pos)                  # sorted, for prefix search by bisection
         self._kw = np.array([w[k] for k in self.keys], dtype=np.float64)   # weights aligned with keys
@@ -72,7 +74,8 @@ class _Names:
         key = normalize_name(q)[:200]
         if not key or limit < 1: return []
         out = [(key, 100.0)] if key in self.pos else []
-        lo = bisect.bisect_left(self.keys, key); hi = bisect.bisect_left(self.keys, key + '\uffff')
+        lo = bisect.bisect_left(self.keys, key)
+        hi = bisect.bisect_left(self.keys, key + '\uffff')
         if hi - lo > limit + 1:                       # many names start with it: the heaviest ones
             top = lo + np.argpartition(-self._kw[lo:hi], limit)[:limit + 1]
             top = top[np.argsort(-self._kw[top], kind='stable')]
@@ -101,7 +104,8 @@ class _Names:
 
 def _short(s, n:int=80)->str:
     "`s` cut to `n` characters, for messages that echo user input."
-    s = str(s); return s if len(s) <= n else s[:n] + '…'
+    s = str(s)
+    return s if len(s) <= n else s[:n] + '…'
 
 # %% ../nbs/02_queries.ipynb #4e539108
 MESES = ['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre',
@@ -161,7 +165,7 @@ class Catalog:
         # plain numpy columns: a question touches a few rows, and numpy indexing costs microseconds where pandas costs far more
         self.a = {c: m[c].to_numpy() for c in ('id', 'title', 'release_date', 'release_year', 'budget', 'revenue', 'return',
                                                'runtime', 'popularity', 'vote_average', 'vote_count')}
-        self.a['title'] = self.a['title'].astype(object); self.a['release_date'] = self.a['release_date'].astype(object)
+        for c in ('title', 'release_date'): self.a[c] = self.a[c].astype(object)
         votes, rows = self.a['vote_count'], np.arange(len(m))
         self.titles = _Names(self.a['title'], rows, 'la película', order=-votes, weight=votes)   # most voted first
         self.matcher = Matcher(self.a['title'], votes)    # the titles' one matcher, shared with the recommender
@@ -277,14 +281,16 @@ def franquicia(self:Catalog, franquicia:str # collection name, e.g. 'Toy Story C
 def cantidad_filmaciones_mes(self:Catalog, mes:str # Spanish month name, with or without accents
                             )->dict:
     "Number of movies released in a month (any year)."
-    i = mes_numero(mes); n = int(self.month_counts.get(i, 0))
+    i = mes_numero(mes)
+    n = int(self.month_counts.get(i, 0))
     return dict(mes=MESES[i-1], cantidad=n, mensaje=f"{_es(n)} cantidad de películas fueron estrenadas en el mes de {MESES[i-1]}")
 
 @patch
 def cantidad_filmaciones_dia(self:Catalog, dia:str # Spanish weekday name, with or without accents
                             )->dict:
     "Number of movies released on a weekday."
-    i = dia_numero(dia); n = int(self.weekday_counts.get(i, 0))
+    i = dia_numero(dia)
+    n = int(self.weekday_counts.get(i, 0))
     return dict(dia=DIAS[i], cantidad=n, mensaje=f"{_es(n)} cantidad de películas fueron estrenadas en los días {DIAS[i]}")
 
 # %% ../nbs/02_queries.ipynb #dd436902
@@ -332,7 +338,8 @@ def votos_titulo(self:Catalog, titulo:str # title, or 'Title (1995)'
 @patch
 def _films(self:Catalog, pos)->list[dict]:
     "The movies at `pos`, by release date, with id, title, year, date, return, budget and revenue."
-    a = self.a; pos = pos[np.argsort(a['release_date'][pos].astype(str), kind='stable')]
+    a = self.a
+    pos = pos[np.argsort(a['release_date'][pos].astype(str), kind='stable')]
     return [dict(id=int(a['id'][p]), titulo=str(a['title'][p]), anio=int(a['release_year'][p]), fecha_estreno=str(a['release_date'][p]),
                  retorno=float(a['return'][p]), presupuesto=float(a['budget'][p]), ingresos=float(a['revenue'][p])) for p in pos]
 
@@ -341,7 +348,8 @@ def get_actor(self:Catalog, nombre_actor:str # actor name
              )->dict:
     "Number of films an actor appears in, total and average return, and the films."
     name, pos = self.actors.get(nombre_actor)
-    tot = float(self.a['return'][pos].sum()); avg = tot/len(pos)
+    tot = float(self.a['return'][pos].sum())
+    avg = tot/len(pos)
     films = [{k: f[k] for k in ('id', 'titulo', 'anio', 'retorno')} for f in self._films(pos)]
     return dict(actor=name, cantidad=len(pos), retorno_total=tot, retorno_promedio=avg, peliculas=films,
                 mensaje=(f"El actor {name} ha participado de {_es(len(pos))} cantidad de filmaciones, el mismo ha "
