@@ -101,3 +101,15 @@ bench: env test-data
 
 export: env
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
+
+# --- the analyst's workbench (E2; movierec.workbench, nbs/13_workbench.ipynb) ------------------------------------------
+.PHONY: lab docs
+LAB_PORT ?= 8888
+# JupyterLab on nbs/ with data/clean + data/models (after `make run`; else the kaggle-sample's, built in .build/sample)
+# and the "movierec" kernel registered in .venv; prints the URL with its token; Ctrl-C stops it and its kernels.
+lab: env
+	$(PY) -m movierec.workbench lab --port $(LAB_PORT)
+
+# Offline HTML docs in _docs/ from the notebooks executed on the sample's data (the tests' copy); fails on any error.
+docs: env test-data
+	$(PY) -m movierec.workbench docs --clean-dir $(TEST_DATA)/clean --model-dir $(TEST_DATA)/models --out _docs
