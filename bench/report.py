@@ -4,7 +4,7 @@ checks, kernel + execution, HTML export) next to the naive `jupyter nbconvert --
 usage: python bench/report.py --clean-dir DIR [--clean-dir DIR ...] [--repeat N]   (build them with `movierec etl`)
 Prints wall time (median of N runs, languages alternated so machine load hits both alike), peak memory of the whole
 process tree (runner + kernel), HTML size and remote asset references; then the Spanish/English time ratio."""
-import argparse, os, re, statistics, subprocess, sys, tempfile, threading, time
+import argparse, os, re, resource, statistics, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 import psutil
 
@@ -13,8 +13,15 @@ BIN = Path(sys.executable).parent
 REMOTE = re.compile(r'<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["\']?\s*(?:https?:)?//', re.I)
 
 
+def _children_cpu()->float:
+    "CPU seconds (user + system) of every waited-for descendant so far (the kernel included: its runner reaps it)."
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_measured(cmd, env=None, cwd=None):
-    "(seconds, peak RSS MB of the process tree, CompletedProcess-like stdout) of `cmd`."
+    "(seconds, peak RSS MB of the process tree, stdout) of `cmd`; its CPU seconds in `run_measured.cpu`."
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     p = psutil.Popen(cmd, env={**os.environ, **(env or {})}, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak, stop = [0], threading.Event()
@@ -28,6 +35,7 @@ def run_measured(cmd, env=None, cwd=None):
     th = threading.Thread(target=poll, daemon=True); th.start()
     out, err = p.communicate(); stop.set(); th.join()
     if p.returncode: sys.exit(f'{cmd[:3]} failed:\n{err[-2000:]}')
+    run_measured.cpu = _children_cpu() - cpu0
     return time.perf_counter() - t0, peak[0] / 2**20, out
 
 
@@ -44,18 +52,20 @@ def stages(clean_dir):
 
 def by_language(cd:Path, repeat:int)->dict:
     "{lang: (median seconds, peak MB, html path size MB, remote refs)} of `movierec report eda --lang`, alternated."
-    times, peaks, html = {'en': [], 'es': []}, {'en': 0., 'es': 0.}, {}
+    times, cpus, peaks, html = {'en': [], 'es': []}, {'en': [], 'es': []}, {'en': 0., 'es': 0.}, {}
     with tempfile.TemporaryDirectory() as d:
         for _ in range(repeat):
             for lang in ('en', 'es'):
                 s, mb, _ = run_measured([str(BIN/'movierec'), 'report', 'eda', '--lang', lang, '--clean-dir', str(cd),
                                          '--out', d])
                 times[lang].append(s)
+                cpus[lang].append(run_measured.cpu)
                 peaks[lang] = max(peaks[lang], mb)
         for lang in ('en', 'es'):
             page = next(Path(d).glob(f'*/eda__lang={lang}.html'))
             html[lang] = (page.stat().st_size/2**20, len(REMOTE.findall(page.read_text())))
-    return {lang: (statistics.median(times[lang]), peaks[lang], *html[lang]) for lang in ('en', 'es')}
+    return {lang: (statistics.median(times[lang]), statistics.median(cpus[lang]), peaks[lang], *html[lang])
+            for lang in ('en', 'es')}
 
 
 def main():
@@ -70,10 +80,12 @@ def main():
         n = len(pd.read_parquet(cd/'movies.parquet', columns=['id']))
         label = f'{cd.name} ({n:,} movies)'
         res = by_language(cd, a.repeat)
-        for lang, (s, mb, size, refs) in res.items():
+        for lang, (s, cpu, mb, size, refs) in res.items():
             way = f'movierec report eda --lang {lang}'
-            print(f"{label if lang == 'en' else '':<34} {way:<34} {s:7.1f} {mb:8.0f} {size:8.2f} {refs:11d}")
-        print(f"{'':<34} {'Spanish / English time':<34} {res['es'][0] / res['en'][0]:7.2f}")
+            print(f"{label if lang == 'en' else '':<34} {way:<34} {s:7.1f} {mb:8.0f} {size:8.2f} {refs:11d}"
+                  f"   (CPU {cpu:.1f} s)")
+        print(f"{'':<34} {'Spanish / English: wall, CPU':<34} {res['es'][0] / res['en'][0]:7.2f}"
+              f"   {res['es'][1] / res['en'][1]:.2f}")
         with tempfile.TemporaryDirectory() as d:
             s, mb, _ = run_measured([str(BIN/'jupyter'), 'nbconvert', '--execute', '--to', 'html', '--output-dir', d, '--output', 'naive',
                                      str(ROOT/'nbs'/'reports'/'eda.ipynb')], env={'MOVIEREC_CLEAN_DIR': str(cd)})
