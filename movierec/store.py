@@ -14,8 +14,7 @@ __all__ = ['clean_manifest', 'file_sha256', 'read_table', 'read_movies', 'model_
            'read_report_index']
 
 # %% ../nbs/00b_store.ipynb #7107aad1
-def _etl(clean_dir)->str: return f'`movierec etl --out {clean_dir}`'
-def _train(model_dir)->str: return f'`movierec train --model-dir {model_dir}`'
+def _etl(clean_dir)->str: return f'`movierec etl` --out {clean_dir}'
 
 def _raw_hint(clean_dir:Path)->str:
     "A hint when the clean folder given is really the raw one."
