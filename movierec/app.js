@@ -55,7 +55,13 @@
       app.querySelectorAll('.mr-filters-toggle').forEach(function (b) {
         set(b, 'aria-expanded', b.classList.contains('mod-active') ? 'true' : 'false');
       });
-      app.querySelectorAll('.mr-carrier input').forEach(function (i) {
+      const said = app.querySelector('.mr-browser-lang input');
+      if (said && !said.dataset.sent) {
+        said.dataset.sent = '1';
+        said.value = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language]).join(',');
+        said.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+      app.querySelectorAll('.mr-carrier input, .mr-browser-lang input').forEach(function (i) {
         set(i, 'aria-hidden', 'true');
         set(i, 'tabindex', '-1');
       });

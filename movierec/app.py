@@ -248,6 +248,7 @@ class RecommenderApp:
         self.rec, self.lang, self.mode = rec, lang, 'single'
         self.current, self.corrected, self.taste_items, self.renders = None, None, [], 0
         self._muted, self._sugg, self._said, self._submitted = False, [], None, ('', 0.0)
+        self.lang_chosen = False   # True once the URL or the person chose the language
         ch = catalogue_choices(rec.movies)
         self.bounds, self.has_fans = ch['years'], bool(getattr(getattr(rec, 'taste', None), 'has_ratings', False))
         self._search_widgets(n_suggest)
@@ -299,6 +300,7 @@ def _result_widgets(self:RecommenderApp):
     self.chart = _w(W.HTML(), 'mr-chart')
     self.live = _w(W.HTML(), 'mr-live mr-sr')
     self.aria = _w(W.HTML(), 'mr-aria', display='none')
+    self.browser_lang = _w(W.Text(continuous_update=True), 'mr-browser-lang', display='none')
 
 @patch
 def _layout(self:RecommenderApp)->W.VBox:
@@ -309,7 +311,8 @@ def _layout(self:RecommenderApp)->W.VBox:
                  'mr-filters')
     body = _w(W.HBox([self.results, self.chart]), 'mr-body')
     results = _w(W.VBox([self.query_info, self.source, body]), 'mr-results-box')
-    return _w(W.VBox([top, search, filters, results, self.live, self.aria, self.carrier]), 'mr-app')
+    hidden = [self.live, self.aria, self.carrier, self.browser_lang]
+    return _w(W.VBox([top, search, filters, results, *hidden]), 'mr-app')
 
 # %% ../nbs/09_app.ipynb #533223b3
 @patch
@@ -363,6 +366,7 @@ def _relabel_filters(self:RecommenderApp):
 def _wire(self:RecommenderApp):
     self.title.observe(lambda ch: self.type_text(ch['new']), 'value')
     self.carrier.observe(lambda ch: self._carried(ch['new']), 'value')
+    self.browser_lang.observe(lambda ch: self._browser_said(ch['new']), 'value')
     self.go.on_click(lambda _: self.submit())
     for i, b in enumerate(self.buttons): b.on_click(lambda _, i=i: self.pick_suggestion(i))
     self.picker.observe(lambda ch: self.pick_same_title(ch['new']), 'value')
@@ -370,7 +374,7 @@ def _wire(self:RecommenderApp):
         w.observe(lambda _: self.refresh(), 'value')
     self.reset.on_click(lambda _: self.clear_filters())
     self.filters_toggle.observe(lambda ch: _show(self.filter_panel, ch['new']), 'value')
-    self.lang_switch.observe(lambda ch: None if self._muted else self.set_lang(ch['new']), 'value')
+    self.lang_switch.observe(lambda ch: None if self._muted else self._switched(ch['new']), 'value')
     self.mode_switch.observe(lambda ch: self.set_mode(ch['new']), 'value')
 
 # %% ../nbs/09_app.ipynb #987d445e
@@ -696,6 +700,18 @@ def set_lang(self:RecommenderApp, lang:str):
     if self._said: self._say(self._said[0], self._said[1], **self._said[2])
     self.refresh()
 
+# %% ../nbs/09_app.ipynb #browserlangcode
+@patch
+def _switched(self:RecommenderApp, lang:str):
+    "The ES/EN switch was used."
+    self.lang_chosen = True
+    self.set_lang(lang)
+
+@patch
+def _browser_said(self:RecommenderApp, langs:str):
+    "The browser's languages ('es-ES,es,en'), sent once by the page's script."
+    if not self.lang_chosen: self.set_lang(pick_lang(None, langs))
+
 # %% ../nbs/09_app.ipynb #154075a5
 STATUS_ENV = 'MOVIEREC_APP_STATUS'
 
@@ -746,4 +762,6 @@ def follow_request(widget # what `build_app` returned
     except ImportError: wait_for_request = lambda: None
     wait_for_request()
     app = getattr(widget, 'app', None)
-    if app is not None: app.set_lang(request_lang())
+    if app is None: return
+    app.lang_chosen = 'lang' in parse_qs(os.environ.get('QUERY_STRING') or '')
+    app.set_lang(request_lang())
