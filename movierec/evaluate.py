@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp
 from .config import MovierecError, resolve_dir
 from .recommend import DEFAULT_MODEL, VARIANTS, Recommender, read_movies, train
-from .taste import (KEEP, LAMBDA, LIKED, OTHER, W_CONTENT, W_POP, _prior, fit_ease, interactions, prune,
-                            read_ratings)
+from .taste import (COLD, KEEP, LAMBDA, LIKED, OTHER, W_COLD, W_CONTENT, W_POP, _prior, fit_ease,
+                            interactions, prune, read_ratings)
 
 # %% auto #0
 __all__ = ['REF_LAMBDA', 'CF_ROWS', 'random_neighbours', 'metrics', 'evaluate', 'best_model', 'ranking_split', 'rank_hits',
            'hybrid_scores', 'ranking_data', 'fit_models', 'model_scores', 'ranking_table', 'paired_bootstrap',
-           'ranking_evaluation', 'print_ranking', 'evaluate_cli']
+           'ranking_evaluation', 'print_ranking', 'tune_ease', 'tune_weights', 'evaluate_cli']
 
 # %% ../nbs/04_evaluate.ipynb #ac2d8936
 def random_neighbours(n:int,     # movies
@@ -178,9 +178,10 @@ def _scaled_rows(S:np.ndarray)->np.ndarray:
     m = S.max(axis=1, keepdims=True)
     return S / np.where(m > 0, m, 1)
 
-def hybrid_scores(fans:np.ndarray, content:np.ndarray, prior:np.ndarray, w_content:float, w_pop:float)->np.ndarray:
+def hybrid_scores(fans:np.ndarray, content:np.ndarray, prior:np.ndarray, cold:np.ndarray,
+                  w_content:float=W_CONTENT, w_pop:float=W_POP, w_cold:float=W_COLD)->np.ndarray:
     "The taste model's fusion on users × catalogue score matrices (same formula as TasteModel.scores)."
-    return _scaled_rows(fans) + w_content * _scaled_rows(content) + w_pop * prior
+    return _scaled_rows(fans) + (w_content + w_cold * cold) * _scaled_rows(content) + w_pop * prior
 
 # %% ../nbs/04_evaluate.ipynb #eab7f737
 def ranking_data(clean_dir, model_dir, split:str='test')->dict:
@@ -211,19 +212,23 @@ def _dense_ease(Q:sp.csr_matrix, act:np.ndarray, B:np.ndarray)->np.ndarray:
     S[:, act] = Q[:, act] @ B
     return S
 
+def _cold(d:dict)->np.ndarray:
+    "1 for the movies liked by fewer than COLD users in training (the taste model's cold movies), else 0."
+    return (d['likes'].getnnz(axis=0) < COLD).astype(np.float32)
+
 def _popularity(d:dict)->np.ndarray:
     "Training like counts (TMDB votes break ties), the same list for every user."
     p = d['likes'].getnnz(axis=0) + _prior(d['rec']._votes) * 1e-3
     return np.broadcast_to(p.astype(np.float32), d['profile'].shape)
 
 # %% ../nbs/04_evaluate.ipynb #6c9287a1
-def model_scores(d:dict, fit:dict, Q:sp.csr_matrix, w_content:float=W_CONTENT, w_pop:float=W_POP)->dict:
-    "Users × catalogue scores of every row of the table, for the profiles `Q` (one row per user)."
+def model_scores(d:dict, fit:dict, Q:sp.csr_matrix, w:dict|None=None)->dict:
+    "Users × catalogue scores of every row of the table, for the profiles `Q` (one row per user); `w`: hybrid weights."
     t = {'popularity': _popularity(d), 'item-kNN cosine': (Q @ fit['knn']).toarray()}
     t[f'EASE λ={REF_LAMBDA:g} (likes)'] = _dense_ease(Q, *fit['ref'])
     t['EASE (taste model)'] = (Q @ fit['taste']).toarray()
     t['content'] = _content_scores(Q, d['rec'].X)
-    t['hybrid'] = hybrid_scores(t['EASE (taste model)'], t['content'], _prior(d['rec']._votes), w_content, w_pop)
+    t['hybrid'] = hybrid_scores(t['EASE (taste model)'], t['content'], _prior(d['rec']._votes), _cold(d), **(w or {}))
     return t
 
 # %% ../nbs/04_evaluate.ipynb #6eb794b6
@@ -250,11 +255,11 @@ def paired_bootstrap(a:np.ndarray, b:np.ndarray, n:int=2000, seed:int=0)->tuple[
     return float(diff.mean()), float(np.percentile(m, 2.5)), float(np.percentile(m, 97.5))
 
 # %% ../nbs/04_evaluate.ipynb #e5f7ee71
-def _single(d:dict, fit:dict, w_content:float, w_pop:float)->dict:
+def _single(d:dict, fit:dict, w:dict|None=None)->dict:
     "Single-title protocol: the user's previous like alone as the query."
     Q1 = sp.csr_matrix((np.ones(len(d['previous']), np.float32), (np.arange(len(d['previous'])), d['previous'])),
                        shape=d['profile'].shape)
-    s = model_scores(d, fit, Q1, w_content, w_pop)
+    s = model_scores(d, fit, Q1, w)
     return {'similar (content)': s['content'], 'fans also liked': s['EASE (taste model)'], 'hybrid': s['hybrid']}
 
 def _against(hits:dict, best:str)->pd.DataFrame:
@@ -266,13 +271,13 @@ def _against(hits:dict, best:str)->pd.DataFrame:
 CF_ROWS = ('item-kNN cosine', f'EASE λ={REF_LAMBDA:g} (likes)', 'EASE (taste model)')
 
 def ranking_evaluation(clean_dir=None, model_dir=None, k:int=10, split:str='test', lam:float=LAMBDA,
-                       other:float=OTHER, w_content:float=W_CONTENT, w_pop:float=W_POP)->dict:
+                       other:float=OTHER, w:dict|None=None)->dict:
     "Leave-last-liked-out ranking of every model on `split`: table, single-title table, bootstrap against the best CF."
     t0 = time.perf_counter()
     d = ranking_data(resolve_dir('clean', clean_dir), resolve_dir('models', model_dir), split)
     fit = fit_models(d, lam, other)
-    table, hits = ranking_table(model_scores(d, fit, d['profile'], w_content, w_pop), d, k)
-    single = ranking_table(_single(d, fit, w_content, w_pop), d, k)[0]
+    table, hits = ranking_table(model_scores(d, fit, d['profile'], w), d, k)
+    single = ranking_table(_single(d, fit, w), d, k)[0]
     best = max(CF_ROWS, key=lambda m: table.loc[m, f'HR@{k}'])
     return {'table': table, 'single': single, 'against': _against(hits, best), 'best_cf': best,
             'users': len(d['users']), 'cold': int(d['cold'].sum()), 'split': split, 'seconds': time.perf_counter() - t0}
@@ -295,6 +300,41 @@ def _ranking_json(res:dict)->str:
     out = {k: res[k] for k in ('split', 'users', 'cold', 'best_cf')} | {'seconds': round(res['seconds'], 2)}
     for key in ('table', 'single', 'against'): out[key] = json.loads(res[key].reset_index().to_json(orient='records'))
     return json.dumps(out, indent=2, ensure_ascii=False)
+
+# %% ../nbs/04_evaluate.ipynb #b7245a0a
+def _hit_rate(S:np.ndarray, d:dict, k:int=10)->float:
+    S = np.array(S, np.float32)
+    S[d['seen'].nonzero()] = -np.inf
+    h = S[np.arange(len(S)), d['held']]
+    return float(((S > h[:, None]).sum(axis=1) + ((S == h[:, None]).sum(axis=1) - 1) / 2 < k).mean())
+
+def tune_ease(d:dict, lams=(100, 200, 500), others=(0.0, 1.0), keep:int=KEEP)->pd.DataFrame:
+    "Validation HR@10 of the stored (pruned) EASE for each λ and weight of the lower ratings."
+    rows = []
+    for lam in lams:
+        for o in others:
+            W = prune(*fit_ease(interactions(d['train'], d['rec']._ids, o), lam), len(d['rec']._ids), keep)
+            rows.append({'lambda': lam, 'other': o, 'HR@10': _hit_rate((d['profile'] @ W).toarray(), d)})
+    return pd.DataFrame(rows)
+
+# %% ../nbs/04_evaluate.ipynb #885e6dc1
+def tune_weights(d:dict, W:sp.csr_matrix, grid_content=(0.3, 0.4, 0.6, 0.8, 1.0, 1.5), grid_pop=(0, 0.05, 0.1, 0.2),
+                 grid_cold=(0, 0.25, 0.5, 1.0, 2.0))->pd.DataFrame:
+    "Validation HR@10 (all and cold) of the hybrid for each weight triple, with the EASE weights W; best first."
+    F, C = (d['profile'] @ W).toarray(), _content_scores(d['profile'], d['rec'].X)
+    prior, cold = _prior(d['rec']._votes), _cold(d)
+    rows = []
+    for wc in grid_content:
+        for wp in grid_pop:
+            for wk in grid_cold:
+                hit = rank_hits(hybrid_scores(F, C, prior, cold, wc, wp, wk), d['held'], d['seen'])[0]
+                rows.append({'w_content': wc, 'w_pop': wp, 'w_cold': wk, 'HR@10': hit.mean(), 'HR@10 cold': hit[d['cold']].mean()})
+    return _pick(pd.DataFrame(rows), len(d['users']))
+
+def _pick(t:pd.DataFrame, users:int, hits:int=2)->pd.DataFrame:
+    "Best first: HR@10, except that within `hits` hits of the best the better cold HR@10 wins (noise is not signal)."
+    near = t['HR@10'] >= t['HR@10'].max() - hits / users - 1e-12
+    return t.assign(near=near).sort_values(['near', 'HR@10 cold', 'HR@10'], ascending=False).drop(columns='near')
 
 # %% ../nbs/04_evaluate.ipynb #159fa8e4
 def _ranking_cli(a)->int:

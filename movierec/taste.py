@@ -12,15 +12,17 @@ from .config import MovierecError, resolve_dir, write_json, sha256_file
 from .recommend import _clean_manifest, _staged_model, _writer_lock
 
 # %% auto #0
-__all__ = ['LIKED', 'LAMBDA', 'OTHER', 'KEEP', 'W_CONTENT', 'W_POP', 'TASTE_FILES', 'read_ratings', 'interactions', 'fit_ease',
-           'prune', 'fit_taste', 'train_taste', 'TasteModel']
+__all__ = ['LIKED', 'LAMBDA', 'OTHER', 'KEEP', 'W_CONTENT', 'W_POP', 'W_COLD', 'COLD', 'TASTE_FILES', 'read_ratings',
+           'interactions', 'fit_ease', 'prune', 'fit_taste', 'train_taste', 'TasteModel']
 
 # %% ../nbs/12_taste.ipynb #3e56dba8
 LIKED = 4.0          # a rating at or above this is a like
 LAMBDA = 200.0       # EASE L2 penalty (chosen on the validation split, see 04_evaluate)
 OTHER = 1.0          # weight of a rating below LIKED in the training matrix (chosen the same way)
-KEEP = 256           # weights kept per movie in the stored model (the largest ones)
-W_CONTENT, W_POP = 0.3, 0.3   # hybrid: content and popularity weights next to the collaborative score
+KEEP = 1024          # weights kept per movie in the stored model (the largest ones)
+W_CONTENT, W_POP = 0.6, 0.0   # hybrid: content and popularity weights next to the collaborative score (validation)
+W_COLD = 0.25        # hybrid: extra content weight for movies liked by fewer than COLD users (validation)
+COLD = 3             # a movie liked by fewer users than this is cold: its fans score says little
 
 # %% ../nbs/12_taste.ipynb #61d4d5cd
 def read_ratings(clean_dir)->pd.DataFrame|None:
@@ -117,7 +119,7 @@ def train_taste(clean_dir=None, model_dir=None, lam:float=LAMBDA, other:float=OT
     t0 = time.perf_counter()
     W, items = fit_taste(ratings, ids, lam, other, keep)
     man = {'name': 'taste', 'clean_fingerprint': fp, 'params': {'lambda': lam, 'other': other, 'keep': keep,
-           'liked': LIKED, 'w_content': W_CONTENT, 'w_pop': W_POP}, 'ratings': len(ratings),
+           'liked': LIKED, 'w_content': W_CONTENT, 'w_pop': W_POP, 'w_cold': W_COLD}, 'ratings': len(ratings),
            'users': int(ratings['user_id'].nunique()), 'movies': int(len(items)), 'seconds': round(time.perf_counter() - t0, 3)}
     with _writer_lock(model_dir), _staged_model(Path(model_dir)/'taste') as st: _write_taste(st, W, items, ids, man)
     return Path(model_dir)/'taste'
@@ -145,6 +147,7 @@ class TasteModel:
         self.likes = likes
         self.rated = likes > 0
         self.prior = _prior(rec._votes)
+        self.cold = (likes < COLD).astype(np.float32)
         self._last = (None, None)
 
     def __repr__(self): return f'TasteModel({len(self.rec._ids):,} movies, {int(self.rated.sum()):,} rated, {self.W.nnz:,} weights)'
@@ -158,17 +161,15 @@ def _prior(votes:np.ndarray)->np.ndarray:
 # %% ../nbs/12_taste.ipynb #5668942c
 @patch(cls_method=True)
 def load(cls:TasteModel, model_dir, clean_dir, rec)->TasteModel|None:
-    "The taste model of `model_dir` for `rec`; None when the clean data has no ratings (content only, as before)."
-    fp = _clean_manifest(clean_dir).get('fingerprint')
+    "The taste model of `model_dir` for `rec`; None when there is none (no ratings, or trained before it existed)."
     d = Path(model_dir)/'taste'
-    if not (d/'manifest.json').is_file():
-        if read_ratings(clean_dir) is None: return None
-        raise _taste_error(model_dir, 'is missing although the clean data has ratings')
-    man, W, items, ids = _read_taste(d, model_dir, fp)
+    if not (d/'manifest.json').is_file(): return None
+    man, W, items, ids = _read_taste(d, model_dir, _clean_manifest(clean_dir).get('fingerprint'))
     P = _catalogue_map(ids, rec._ids)
     likes = np.zeros(len(rec._ids), np.int64)
     row = pd.Series(np.arange(len(rec._ids)), index=rec._ids)
-    likes[row.reindex(items['id']).dropna().astype(int).to_numpy()] = items['likes'].to_numpy()[items['id'].isin(row.index)]
+    ok = items['id'].isin(row.index).to_numpy()
+    likes[row[items['id'][ok]].to_numpy()] = items['likes'].to_numpy()[ok]
     return cls(rec, (P.T @ W @ P).tocsr(), likes, man.get('params', {}))
 
 # %% ../nbs/12_taste.ipynb #d9f839b3
@@ -206,11 +207,11 @@ def scores(self:TasteModel, liked_rows, disliked_rows=(), source:str='hybrid')->
     if source == 'fans': return self._fans(liked_rows, disliked_rows)
     if source == 'popularity': return self.prior.copy()
     if source != 'hybrid': raise MovierecError(f"source must be one of content, fans, hybrid, popularity, got {source!r}")
-    wc, wp = self.params.get('w_content', W_CONTENT), self.params.get('w_pop', W_POP)
+    wc, wp, wk = (self.params.get(k, v) for k, v in (('w_content', W_CONTENT), ('w_pop', W_POP), ('w_cold', W_COLD)))
     f, c = _scaled(self._fans(liked_rows, disliked_rows)), _scaled(self._content(liked_rows, disliked_rows))
-    return f + wc * c + wp * self.prior
+    return f + (wc + wk * self.cold) * c + wp * self.prior
 
-# %% ../nbs/12_taste.ipynb #7b811a07
+# %% ../nbs/12_taste.ipynb #356691f8
 @patch
 def explain(self:TasteModel, liked_rows, row:int, n:int=2)->dict:
     "Which liked rows `row` resembles (content cosine) and whose fans liked it (positive EASE weight), at most `n` each."
@@ -227,7 +228,7 @@ def _best(rows:np.ndarray, v:np.ndarray, n:int)->list[int]:
     o = np.argsort(-v, kind='stable')[:n]
     return [int(rows[i]) for i in o if v[i] > 0]
 
-# %% ../nbs/12_taste.ipynb #41cf80e9
+# %% ../nbs/12_taste.ipynb #5169d6e2
 @patch
 def fans(self:TasteModel, row:int, k:int=10)->list[int]:
     "'Fans also liked': the rows with the largest weights from `row` (most first), at most `k`; [] when nobody rated it."

@@ -1,0 +1,107 @@
+"""Taste model benchmarks (figures printed next to a naive way; nothing asserted).
+
+    .venv/bin/python bench/taste.py --clean-dir /tmp/full/clean --model-dir /tmp/full/models [--rows 26000000]
+
+1. taste query with 50 liked movies (hybrid: content profile + EASE + popularity), p50/p99 in process, next to a
+   naive way (one cosine row per liked movie, averaged, plus a dense EASE row sum);
+2. the collaborative build on ratings_small's users replicated under new ids to --rows ratings (sparse Gram, EASE by
+   Cholesky, pruning), time and peak memory in a child process, next to a naive pandas pivot + dense Gram at a
+   smaller size (the dense user × movie matrix at 26M rows would not fit: its size is printed);
+3. `movierec evaluate --ranking` wall time and peak memory (a child process).
+"""
+import argparse, os, resource, subprocess, sys, time
+import numpy as np, pandas as pd, scipy.sparse as sp
+
+
+def _child(code:str, *args)->tuple[float, float, str]:
+    "Run `code` in a fresh interpreter: (seconds, peak RSS in GB, its stdout)."
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, '-c', code, *map(str, args)], capture_output=True, text=True)
+    if r.returncode: raise SystemExit(r.stderr)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+    return time.perf_counter() - t, peak, r.stdout.strip()
+
+
+def _pct(ts)->str:
+    return f'p50 {np.percentile(ts, 50) * 1e3:.2f} ms, p99 {np.percentile(ts, 99) * 1e3:.2f} ms'
+
+
+def bench_query(clean_dir, model_dir, n:int=200):
+    from movierec.recommend import Recommender
+    from movierec.taste import TasteModel, fit_ease, interactions, read_ratings
+    rec = Recommender.load(model_dir, clean_dir, 'fields')
+    m = TasteModel.load(model_dir, clean_dir, rec)
+    rng = np.random.default_rng(0)
+    rated = np.flatnonzero(m.rated)
+    queries = [rng.choice(rated, 50, replace=False).tolist() for _ in range(n)]
+    ts = []
+    for q in queries:
+        t = time.perf_counter()
+        m.scores(q)
+        ts.append(time.perf_counter() - t)
+    print(f'taste query, 50 liked, {len(rec._ids):,} movies (hybrid): {_pct(ts)}')
+    act, B = fit_ease(interactions(read_ratings(clean_dir), rec._ids, 0.0), 200.0)
+    pos = pd.Series(np.arange(len(act)), index=act)
+    ts = []
+    for q in queries[:20]:
+        t = time.perf_counter()
+        c = np.mean([rec.X @ rec.X[r].toarray().ravel() for r in q], axis=0)   # one cosine row per liked movie
+        f = B[pos.reindex(q).dropna().astype(int).to_numpy()].sum(axis=0)     # dense EASE rows
+        ts.append(time.perf_counter() - t)
+    print(f'  naive (a cosine row per liked movie + dense EASE rows): {_pct(ts)}')
+
+
+_BUILD = '''
+import sys, time, numpy as np, pandas as pd
+from movierec.taste import read_ratings, fit_taste
+r = read_ratings(sys.argv[1]); rows = int(sys.argv[2])
+reps = -(-rows // len(r))
+big = pd.concat([r.assign(user_id=r['user_id'] + i * 1_000_000) for i in range(reps)], ignore_index=True).iloc[:rows]
+ids = np.sort(pd.read_parquet(sys.argv[1] + '/movies.parquet', columns=['id'])['id'].to_numpy())
+t = time.perf_counter()
+W, items = fit_taste(big, ids)
+print(f"{len(big):,} ratings, {big['user_id'].nunique():,} users, {len(items):,} movies: fit {time.perf_counter() - t:.1f}s")
+'''
+
+_NAIVE = '''
+import sys, time, numpy as np, pandas as pd
+from movierec.taste import read_ratings
+r = read_ratings(sys.argv[1]); rows = int(sys.argv[2])
+reps = -(-rows // len(r))
+big = pd.concat([r.assign(user_id=r['user_id'] + i * 1_000_000) for i in range(reps)], ignore_index=True).iloc[:rows]
+t = time.perf_counter()
+M = big.assign(v=1.0).pivot_table(index='user_id', columns='movie_id', values='v', fill_value=0).to_numpy(np.float32)
+G = M.T @ M
+G[np.diag_indices_from(G)] += 200
+P = np.linalg.inv(G)
+print(f"{len(big):,} ratings: dense {M.shape[0]:,} x {M.shape[1]:,} pivot + Gram + inverse {time.perf_counter() - t:.1f}s")
+'''
+
+
+def bench_build(clean_dir, rows:int, naive_rows:int):
+    s, peak, out = _child(_BUILD, clean_dir, rows)
+    print(f'collaborative build: {out}; {s:.0f}s in all (incl. replication), peak {peak:.2f} GB')
+    s, peak2, out = _child(_NAIVE, clean_dir, naive_rows)
+    users = rows / 100_000 * 671
+    print(f'  naive {out}; {s:.0f}s, peak {max(peak2, peak):.2f} GB (the children\'s largest); at {rows:,} ratings the '
+          f'dense user x movie matrix alone would be {users * 9000 * 4 / 2**30:.0f} GB')
+
+
+def bench_evaluate(clean_dir, model_dir):
+    code = 'import sys; from movierec.evaluate import evaluate_cli; evaluate_cli(sys.argv[1:])'
+    s, peak, out = _child(code, '--ranking', '--json', '--clean-dir', clean_dir, '--model-dir', model_dir)
+    print(f'movierec evaluate --ranking: {s:.1f}s wall (peak of the children so far {peak:.2f} GB)')
+
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--clean-dir', required=True)
+    ap.add_argument('--model-dir', required=True)
+    ap.add_argument('--rows', type=int, default=26_000_000, help='ratings of the scale build (default 26M)')
+    ap.add_argument('--naive-rows', type=int, default=1_000_000, help='ratings of the naive dense build (default 1M)')
+    ap.add_argument('--skip', action='append', default=[], choices=['query', 'build', 'evaluate'])
+    a = ap.parse_args()
+    print(f'{os.cpu_count()} CPUs')
+    if 'query' not in a.skip: bench_query(a.clean_dir, a.model_dir)
+    if 'evaluate' not in a.skip: bench_evaluate(a.clean_dir, a.model_dir)
+    if 'build' not in a.skip: bench_build(a.clean_dir, a.rows, a.naive_rows)

@@ -1,0 +1,77 @@
+"""The taste model on the kaggle-sample clean data and models built by the real CLI (`movierec train` trains it)."""
+import json, shutil
+import numpy as np, pandas as pd, pytest
+from movierec.config import MovierecError
+from movierec.recommend import Recommender
+from movierec.taste import TasteModel, train_taste, read_ratings
+
+
+@pytest.fixture(scope='module')
+def rec(clean_dir, model_dir): return Recommender.load(model_dir, clean_dir, 'fields')
+
+
+@pytest.fixture(scope='module')
+def taste(clean_dir, model_dir, rec): return TasteModel.load(model_dir, clean_dir, rec)
+
+
+def _rows(rec, *titles):
+    "The most voted row of each exact (lower-case) title."
+    return [max((r for r, t in enumerate(rec._titles) if t.lower() == x), key=lambda r: rec._votes[r]) for x in titles]
+
+
+def test_trained_by_movierec_train(clean_dir, model_dir):
+    man = json.loads((model_dir/'taste'/'manifest.json').read_text())
+    assert man['clean_fingerprint'] == json.loads((clean_dir/'manifest.json').read_text())['fingerprint']
+    assert set(man['sha256']) >= {'weights.npz', 'items.parquet'} and man['ratings'] > 50_000
+
+
+def test_scores_every_source(rec, taste):
+    liked = _rows(rec, 'the empire strikes back', 'return of the jedi')
+    for source in ('content', 'fans', 'popularity', 'hybrid'):
+        s = taste.scores(liked, (), source)
+        assert s.shape == (len(rec._ids),) and np.isfinite(s).all()
+    s = taste.scores(liked)
+    s[liked] = -np.inf
+    top = [rec._titles[j] for j in np.argsort(-s)[:10]]
+    assert 'Star Wars' in top and 'Raiders of the Lost Ark' in top, top
+
+
+def test_disliked_lowers_scores(rec, taste):
+    liked, disliked = _rows(rec, 'toy story'), _rows(rec, 'toy story 2')
+    assert taste.scores(liked, disliked)[disliked[0]] < taste.scores(liked)[disliked[0]]
+
+
+def test_unrated_movie_gets_content(rec, taste):
+    r = int(np.flatnonzero(~taste.rated & (np.diff(rec.X.indptr) > 0))[0])
+    assert not taste.scores([r], (), 'fans').any()                       # nobody rated it: no fans
+    assert np.count_nonzero(taste.scores([r], (), 'content')) > 10       # but its text finds neighbours
+    h, c = taste.scores([r]), taste.scores([r], (), 'content')
+    h[r] = c[r] = -np.inf
+    assert set(np.argsort(-h)[:10]) & set(np.argsort(-c)[:10])        # the hybrid ranks it by content (+ popularity)
+
+
+def test_explain_and_fans(rec, taste):
+    liked = _rows(rec, 'the empire strikes back', 'toy story')
+    e = taste.explain(liked, _rows(rec, 'return of the jedi')[0])
+    assert e['resembles'][0] == liked[0] and e['fans'][0] == liked[0]
+    f = taste.fans(liked[1], 10)
+    assert len(f) == 10 and liked[1] not in f and 'Toy Story 2' in [rec._titles[j] for j in f]
+
+
+def test_refuses_other_data_and_damage(clean_dir, model_dir, rec, tmp_path):
+    md = tmp_path/'models'
+    shutil.copytree(model_dir/'taste', md/'taste')
+    man = json.loads((md/'taste'/'manifest.json').read_text())
+    (md/'taste'/'manifest.json').write_text(json.dumps(man | {'clean_fingerprint': 'other'}))
+    with pytest.raises(MovierecError, match='other clean data.*run `movierec train`'): TasteModel.load(md, clean_dir, rec)
+    (md/'taste'/'manifest.json').write_text(json.dumps(man))
+    (md/'taste'/'items.parquet').write_bytes(b'cut')
+    with pytest.raises(MovierecError, match='incomplete or damaged'): TasteModel.load(md, clean_dir, rec)
+
+
+def test_without_ratings(clean_dir, rec, tmp_path):
+    cd = tmp_path/'clean'
+    shutil.copytree(clean_dir, cd)
+    (cd/'ratings.parquet').unlink()
+    assert read_ratings(cd) is None and train_taste(cd, tmp_path/'models') is None
+    assert TasteModel.load(tmp_path/'models', cd, rec) is None and not (tmp_path/'models'/'taste').exists()
