@@ -75,8 +75,9 @@ def _meta(info:dict, lang:str)->str:
     votes = info.get('vote_count')
     votes = t('app.votes', lang, votes=fmt_number(int(votes), lang)) if votes is not None and votes == votes else ''
     code = info.get('language')
-    parts = (', '.join(_e(genre_name(g, lang)) for g in info.get('genres', [])), _e(', '.join(info.get('directors', []))),
-             f'<span class="mr-lang">{_e(code)}</span>' if code else '', votes)
+    genres = ', '.join(_e(genre_name(g, lang)) for g in info.get('genres', []))
+    code = f'<span class="mr-lang">{_e(code)}</span>' if code else ''
+    parts = (genres, _e(', '.join(info.get('directors', []))), code, votes)
     return ' · '.join(x for x in parts if x)
 
 # %% ../nbs/09_app.ipynb #d1d5902a
@@ -91,7 +92,8 @@ def card_html(rank:int,        # 1-based position
     width = max(2.0, min(100.0, 100*score/top)) if top > 0 else 2.0
     rank_sr = f'<span class="mr-sr">{t("app.rank", lang, rank=rank)}: </span>'
     head = (f'<h3 class="mr-card-head">{rank_sr}<span class="mr-rank" aria-hidden="true">{rank}</span>'
-            f'<span class="mr-card-title">{_e(item.get("title"))}</span> <span class="mr-year">({_year(item.get("year"))})</span>'
+            f'<span class="mr-card-title">{_e(item.get("title"))}</span> '
+            f'<span class="mr-year">({_year(item.get("year"))})</span>'
             f'<span class="mr-score" title="{t("app.score_tip", lang)}">{t("app.score", lang)} {score:.3f}</span></h3>')
     return (f'<div class="mr-card" data-id="{int(item["id"])}" data-score="{score:.4f}" tabindex="0">{head}'
             f'<div class="mr-bar" aria-hidden="true"><div class="mr-bar-fill" style="width:{width:.1f}%"></div></div>'
@@ -111,7 +113,8 @@ def chart_html(recs:list, # recommendations, best first
                            f'<span class="mr-chart-bar" style="width:{max(1.0, 100*s/top):.1f}%"></span></span>'
                            f'<span class="mr-chart-value">{s:.3f}</span></div>')
     rows = ''.join(row(i, r, float(r.get('score') or 0)) for i, r in enumerate(recs, 1))
-    return f'<div class="mr-chart-box" aria-hidden="true"><h2 class="mr-chart-title">{t("app.chart", lang)}</h2>{rows}</div>'
+    title = f'<h2 class="mr-chart-title">{t("app.chart", lang)}</h2>'
+    return f'<div class="mr-chart-box" aria-hidden="true">{title}{rows}</div>'
 
 # %% ../nbs/09_app.ipynb #d0537acf
 def notice_html(msg:str, # what a person reads
@@ -159,7 +162,8 @@ def catalogue_choices(movies # the recommender's `movies` table
     langs = movies['original_language'] if 'original_language' in movies else pd.Series([], dtype=str)
     langs = langs.dropna().astype(str).str.strip()
     langs = langs[langs != ''].value_counts()
-    return dict(years=(lo, hi if hi > lo else lo+1), genres=genres, languages=[(f'{l} ({n:,})', l) for l, n in langs.items()])
+    languages = [(f'{l} ({n:,})', l) for l, n in langs.items()]
+    return dict(years=(lo, hi if hi > lo else lo+1), genres=genres, languages=languages)
 
 # %% ../nbs/09_app.ipynb #56ae9f29
 class YearRange(W.HBox):
@@ -242,7 +246,7 @@ def _show(widget, on:bool):
 # %% ../nbs/09_app.ipynb #4fd3b31f
 class RecommenderApp:
     "The widgets of the recommender and what they do."
-    def __init__(self, rec,               # resolve/similar/for_taste/suggest/movies (a `movierec.recommend.Recommender`)
+    def __init__(self, rec,               # a `movierec.recommend.Recommender` (resolve, similar, for_taste, ...)
                  n_suggest:int=8,         # suggestion buttons under the title box
                  lang:str='en'):          # first language of the page
         self.rec, self.lang, self.mode = rec, lang, 'single'
@@ -259,7 +263,7 @@ class RecommenderApp:
         self._relabel()
         self._wire()
 
-# %% ../nbs/09_app.ipynb #bc1153ce
+# %% ../nbs/09_app.ipynb #widgets0
 @patch
 def _search_widgets(self:RecommenderApp, n_suggest:int):
     self.head = _w(W.HTML(), 'mr-head')
@@ -276,6 +280,7 @@ def _search_widgets(self:RecommenderApp, n_suggest:int):
     self.taste_box = _w(W.VBox([]), 'mr-taste', display='none')
     self.carrier = _w(W.Text(continuous_update=True), 'mr-carrier', display='none')
 
+# %% ../nbs/09_app.ipynb #widgets1
 @patch
 def _filter_widgets(self:RecommenderApp, ch:dict):
     self.filters_toggle = _w(W.ToggleButton(), 'mr-filters-toggle')
@@ -291,6 +296,7 @@ def _filter_widgets(self:RecommenderApp, ch:dict):
     row = _w(W.HBox([self.k, self.years, self.votes, self.language]), 'mr-filter-row')
     self.filter_panel = _w(W.VBox([row, self.genres_label, self.genres, self.reset]), 'mr-filter-panel', display='none')
 
+# %% ../nbs/09_app.ipynb #widgets2
 @patch
 def _result_widgets(self:RecommenderApp):
     self.query_info = _w(W.HTML(), 'mr-query-info')
@@ -302,6 +308,7 @@ def _result_widgets(self:RecommenderApp):
     self.aria = _w(W.HTML(), 'mr-aria', display='none')
     self.browser_lang = _w(W.Text(continuous_update=True), 'mr-browser-lang', display='none')
 
+# %% ../nbs/09_app.ipynb #widgets3
 @patch
 def _layout(self:RecommenderApp)->W.VBox:
     top = _w(W.HBox([self.head, _w(W.HBox([self.mode_switch, self.lang_switch]), 'mr-switches')]), 'mr-top')
@@ -573,7 +580,8 @@ def _ask(self:RecommenderApp, args:dict):
     if not liked: return None, None
     res = self.rec.for_taste(liked, disliked, k=k, **args)
     head = t('app.taste.query', self.lang, liked=', '.join(map(label, res['liked'])))
-    if res['disliked']: head += ' · ' + t('app.taste.minus', self.lang, disliked=', '.join(map(label, res['disliked'])))
+    if res['disliked']:
+        head += ' · ' + t('app.taste.minus', self.lang, disliked=', '.join(map(label, res['disliked'])))
     return res, head
 
 @patch
@@ -605,7 +613,8 @@ def _render(self:RecommenderApp, recs:list, head:str):
     top = max([float(r.get('score') or 0) for r in recs] + [0.0])
     info = lambda r: _movie_info(self.rec.movies, r['id'])
     cards = ''.join(card_html(i, r, info(r), top, self.lang) for i, r in enumerate(recs, 1))
-    self.results.value = f'<div class="mr-results-inner" data-render="{self.renders}" data-count="{len(recs)}">{cards}</div>'
+    inner = f'class="mr-results-inner" data-render="{self.renders}" data-count="{len(recs)}"'
+    self.results.value = f'<div {inner}>{cards}</div>'
     self.chart.value = chart_html(recs, self.lang)
     self.live.value = f'<p>{_e(t("app.announce", self.lang, count=len(recs), query=head))}</p>'
 
