@@ -103,6 +103,7 @@ class Matcher:
         keys = sorted((k, r) for r, t in enumerate(self.titles) for k in title_keys(t))
         self._keys, self._key_rows = [k for k, _ in keys], [r for _, r in keys]
         self._variants = sorted({k for k, _ in keys})         # every key a title can be typed as, for typos
+        self._names = [k for k in by if k]                    # distinct title keys, scanned for close spellings
 
     def __len__(self): return len(self.titles)
     def __repr__(self): return f"Matcher({len(self):,} titles)"
@@ -137,8 +138,8 @@ def suggest(self:Matcher, text,  # what the person typed (so far)
     out = self._prefix(q, limit)
     if len(out) < limit:
         seen = {r for r, _ in out}
-        near = process.extract(q, self.norm, scorer=fuzz.QRatio, limit=limit * 3, score_cutoff=50)
-        fuzzy = [(r, round(float(s), 1)) for _, s, r in near if r not in seen]
+        near = process.extract(q, self._names, scorer=fuzz.QRatio, limit=limit * 3, score_cutoff=50)
+        fuzzy = [(r, round(float(s), 1)) for k, s, _ in near for r in self.by_name[k] if r not in seen]
         out += sorted(fuzzy, key=lambda t: (-round(t[1]), -self.votes[t[0]], t[0]))
     return out[:limit]
 

@@ -19,7 +19,7 @@ __all__ = ['MESES', 'DIAS', 'MIN_VOTOS', 'QUESTIONS', 'UnknownName', 'InvalidVal
 
 # %% ../nbs/02_queries.ipynb #c0f3a6a0
 class UnknownName(MovierecError):
-    "A name (title, person, company, country, franchise, language) that is not in the catalogue; `hints` holds the closest ones."
+    "A name (title, person, company, country, franchise, language) not in the catalogue; `hints`: the closest."
     status = 404
 
 class InvalidValue(MovierecError):
@@ -83,10 +83,12 @@ class _Names:
         out += [(self.keys[i], 90.0) for i in top if self.keys[i] != key][:limit - len(out)]
         if len(out) < limit:
             seen = {k for k, _ in out}
-            fuzzy = lambda keys: process.extract(key, keys, scorer=fuzz.ratio, processor=None, limit=limit * 2, score_cutoff=50)
+            fuzzy = lambda keys: process.extract(key, keys, scorer=fuzz.ratio, processor=None, limit=limit * 2,
+                                                 score_cutoff=50)
             fz = fuzzy(self.by_initial.get(key[0], []))   # typos seldom hit the first letter: ~1/20 of the names
             if not fz or fz[0][1] < 75: fz = fuzzy(self.keys)   # nothing close there: scan every name
-            fz = sorted(((k, round(s, 1)) for k, s, _ in fz if k not in seen), key=lambda t: (-t[1], -self.weight[t[0]]))
+            fz = [(k, round(s, 1)) for k, s, _ in fz if k not in seen]
+            fz = sorted(fz, key=lambda t: (-t[1], -self.weight[t[0]]))
             out += fz[:limit - len(out)]
         return out
 
@@ -114,16 +116,18 @@ DIAS = ['lunes', 'martes', 'miércoles', 'jueves', 'viernes', 'sábado', 'doming
 _MES = {normalize_name(m): i+1 for i,m in enumerate(MESES)} | {'setiembre': 9}
 _DIA = {normalize_name(d): i for i,d in enumerate(DIAS)}
 
+def _valid(vals)->str: return f"Valores válidos: {', '.join(vals)}."
+
 def mes_numero(mes:str)->int:
     "Month number (1-12) of a Spanish month name."
     k = normalize_name(mes)
-    if k not in _MES: raise InvalidValue(f"'{_short(mes)}' no es un mes. Valores válidos: {', '.join(MESES)}.", hints=MESES)
+    if k not in _MES: raise InvalidValue(f"'{_short(mes)}' no es un mes. {_valid(MESES)}", hints=MESES)
     return _MES[k]
 
 def dia_numero(dia:str)->int:
     "Weekday number (0 = lunes ... 6 = domingo) of a Spanish weekday name."
     k = normalize_name(dia)
-    if k not in _DIA: raise InvalidValue(f"'{_short(dia)}' no es un día de la semana. Valores válidos: {', '.join(DIAS)}.", hints=DIAS)
+    if k not in _DIA: raise InvalidValue(f"'{_short(dia)}' no es un día de la semana. {_valid(DIAS)}", hints=DIAS)
     return _DIA[k]
 
 # %% ../nbs/02_queries.ipynb #29ac4d80
@@ -144,6 +148,9 @@ _MOVIE_COLS = ['id', 'title', 'release_date', 'release_year', 'release_month', '
                'return', 'runtime', 'popularity', 'vote_average', 'vote_count', 'original_language', 'collection_name',
                'genres', 'companies', 'countries', 'country_codes', 'directors', 'top_cast', 'overview', 'tagline']
 
+_ARRAYS = ('id', 'title', 'release_date', 'release_year', 'budget', 'revenue', 'return', 'runtime', 'popularity',
+           'vote_average', 'vote_count')
+
 def _explode(movies:pd.DataFrame, col:str)->tuple[np.ndarray, np.ndarray]:
     "(values, movie positions) of a list column."
     s = movies[col].reset_index(drop=True).explode()
@@ -158,20 +165,19 @@ class Catalog:
                  fingerprint:str|None=None,           # the clean data's manifest fingerprint
                  source:Path|None=None):              # folder the tables were read from
         missing = [c for c in _MOVIE_COLS if c not in movies.columns]
-        if missing: raise MovierecError(f"movies table lacks columns {missing}: rebuild the clean data with `movierec etl`")
+        if missing: raise MovierecError(f"movies table lacks columns {missing}: rebuild it with `movierec etl`")
         m = movies.sort_values(['id']).reset_index(drop=True)
         self.movies, self.fingerprint, self.source = m, fingerprint, source
         self.pos_by_id = dict(zip(m['id'].tolist(), range(len(m))))   # id -> row
-        # plain numpy columns: a question touches a few rows, and numpy indexing costs microseconds where pandas costs far more
-        self.a = {c: m[c].to_numpy() for c in ('id', 'title', 'release_date', 'release_year', 'budget', 'revenue', 'return',
-                                               'runtime', 'popularity', 'vote_average', 'vote_count')}
+        # plain numpy columns: a question touches a few rows; numpy indexing costs microseconds, pandas far more
+        self.a = {c: m[c].to_numpy() for c in _ARRAYS}
         for c in ('title', 'release_date'): self.a[c] = self.a[c].astype(object)
         votes, rows = self.a['vote_count'], np.arange(len(m))
         self.titles = _Names(self.a['title'], rows, 'la película', order=-votes, weight=votes)   # most voted first
         self.matcher = Matcher(self.a['title'], votes)    # the titles' one matcher, shared with the recommender
         self.companies = _Names(*_explode(m, 'companies'), 'la productora')
         names, pos = _explode(m, 'countries'); codes, cpos = _explode(m, 'country_codes')
-        self.countries = _Names(np.concatenate([names, codes]), np.concatenate([pos, cpos]), 'el país',  # a code shows as its name
+        self.countries = _Names(np.concatenate([names, codes]), np.concatenate([pos, cpos]), 'el país',  # code: name
                                 display=np.concatenate([names, names if len(codes) == len(names) else codes]))
         self.franchises = _Names(m['collection_name'].to_numpy(), rows, 'la franquicia')
         self.directors = _Names(*_explode(m, 'directors'), 'el director')
@@ -188,7 +194,8 @@ class Catalog:
         self.weekday_counts = m['release_weekday'].value_counts().to_dict()
 
     def __len__(self): return len(self.movies)
-    def __repr__(self): return f'Catalog({len(self)} movies, {len(self.actors)} actors, {len(self.directors)} directors)'
+    def __repr__(self):
+        return f'Catalog({len(self)} movies, {len(self.actors)} actors, {len(self.directors)} directors)'
 
 # %% ../nbs/02_queries.ipynb #94fae323
 _OPTIONAL = {'cast': ['movie_id', 'name'], 'languages': ['iso_639_1', 'name']}
@@ -221,7 +228,8 @@ def resolve(self:Catalog, titulo:str # a title, or 'Title (1995)'
             raise UnknownName(f"No se encontró la película '{_short(titulo)}'.", hints=hints)
         years = self.a['release_year'][pos]
         if y not in years:
-            raise UnknownName(f"No hay una película '{_short(t)}' de {y}.", hints=[f"{self.a['title'][p]} ({yy})" for p,yy in zip(pos, years)])
+            known = [f"{self.a['title'][p]} ({yy})" for p, yy in zip(pos, years)]
+            raise UnknownName(f"No hay una película '{_short(t)}' de {y}.", hints=known)
         pos = pos[np.argsort(years != y, kind='stable')]
     return int(pos[0]), [self._ref(p) for p in pos[1:]]
 
@@ -245,7 +253,8 @@ def peliculas_idioma(self:Catalog, idioma:str # original-language code as in the
     "Number of movies whose original language is `idioma`."
     try: code, pos = self.langs.get(idioma, alt=self._lang_names.get(normalize_name(idioma)))
     except UnknownName as e:
-        raise UnknownName(f"No hay películas con idioma original '{_short(idioma)}' (use el código del dataset, p. ej. 'en').", hints=e.hints)
+        how = "use el código del dataset, p. ej. 'en'"
+        raise UnknownName(f"No hay películas con idioma original '{_short(idioma)}' ({how}).", hints=e.hints)
     n = len(pos)
     return dict(idioma=code, cantidad=n, mensaje=f"{_es(n)} cantidad de películas fueron estrenadas en idioma {code}")
 
@@ -283,7 +292,8 @@ def cantidad_filmaciones_mes(self:Catalog, mes:str # Spanish month name, with or
     "Number of movies released in a month (any year)."
     i = mes_numero(mes)
     n = int(self.month_counts.get(i, 0))
-    return dict(mes=MESES[i-1], cantidad=n, mensaje=f"{_es(n)} cantidad de películas fueron estrenadas en el mes de {MESES[i-1]}")
+    msg = f"{_es(n)} cantidad de películas fueron estrenadas en el mes de {MESES[i-1]}"
+    return dict(mes=MESES[i-1], cantidad=n, mensaje=msg)
 
 @patch
 def cantidad_filmaciones_dia(self:Catalog, dia:str # Spanish weekday name, with or without accents
@@ -291,7 +301,8 @@ def cantidad_filmaciones_dia(self:Catalog, dia:str # Spanish weekday name, with 
     "Number of movies released on a weekday."
     i = dia_numero(dia)
     n = int(self.weekday_counts.get(i, 0))
-    return dict(dia=DIAS[i], cantidad=n, mensaje=f"{_es(n)} cantidad de películas fueron estrenadas en los días {DIAS[i]}")
+    msg = f"{_es(n)} cantidad de películas fueron estrenadas en los días {DIAS[i]}"
+    return dict(dia=DIAS[i], cantidad=n, mensaje=msg)
 
 # %% ../nbs/02_queries.ipynb #dd436902
 MIN_VOTOS = 2000
@@ -319,7 +330,8 @@ def score_titulo(self:Catalog, titulo:str # title, or 'Title (1995)'
     "Release year and popularity score of a movie."
     _, m, r = self._titled(titulo)
     s = _num(m['popularity'])
-    return dict(r, popularidad=s, mensaje=f"La película {r['titulo']} fue estrenada en el año {r['anio']} con un score/popularidad de {_es(s, 2)}" + _otras(r))
+    msg = f"La película {r['titulo']} fue estrenada en el año {r['anio']} con un score/popularidad de {_es(s, 2)}"
+    return dict(r, popularidad=s, mensaje=msg + _otras(r))
 
 @patch
 def votos_titulo(self:Catalog, titulo:str # title, or 'Title (1995)'
@@ -328,11 +340,13 @@ def votos_titulo(self:Catalog, titulo:str # title, or 'Title (1995)'
     _, m, r = self._titled(titulo)
     n = int(m['vote_count'])
     if n < MIN_VOTOS:
-        return dict(r, cumple_minimo=False, votos=None, promedio=None,
-                    mensaje=f"La película {r['titulo']} ({r['anio']}) no cumple la condición de tener al menos {_es(MIN_VOTOS)} valoraciones, por lo que no se devuelven sus votos" + _otras(r))
+        msg = (f"La película {r['titulo']} ({r['anio']}) no cumple la condición de tener al menos "
+               f"{_es(MIN_VOTOS)} valoraciones, por lo que no se devuelven sus votos")
+        return dict(r, cumple_minimo=False, votos=None, promedio=None, mensaje=msg + _otras(r))
     a = _num(m['vote_average'])
-    return dict(r, cumple_minimo=True, votos=n, promedio=a,
-                mensaje=f"La película {r['titulo']} fue estrenada en el año {r['anio']}. La misma cuenta con un total de {_es(n)} valoraciones, con un promedio de {_es(a, 1)}" + _otras(r))
+    msg = (f"La película {r['titulo']} fue estrenada en el año {r['anio']}. La misma cuenta con un total de "
+           f"{_es(n)} valoraciones, con un promedio de {_es(a, 1)}")
+    return dict(r, cumple_minimo=True, votos=n, promedio=a, mensaje=msg + _otras(r))
 
 # %% ../nbs/02_queries.ipynb #d277bc25
 @patch
@@ -340,8 +354,9 @@ def _films(self:Catalog, pos)->list[dict]:
     "The movies at `pos`, by release date, with id, title, year, date, return, budget and revenue."
     a = self.a
     pos = pos[np.argsort(a['release_date'][pos].astype(str), kind='stable')]
-    return [dict(id=int(a['id'][p]), titulo=str(a['title'][p]), anio=int(a['release_year'][p]), fecha_estreno=str(a['release_date'][p]),
-                 retorno=float(a['return'][p]), presupuesto=float(a['budget'][p]), ingresos=float(a['revenue'][p])) for p in pos]
+    return [dict(id=int(a['id'][p]), titulo=str(a['title'][p]), anio=int(a['release_year'][p]),
+                 fecha_estreno=str(a['release_date'][p]), retorno=float(a['return'][p]),
+                 presupuesto=float(a['budget'][p]), ingresos=float(a['revenue'][p])) for p in pos]
 
 @patch
 def get_actor(self:Catalog, nombre_actor:str # actor name
@@ -361,9 +376,11 @@ def get_director(self:Catalog, nombre_director:str # director name
     "Total return of a director, and each film with release date, return, budget and revenue."
     name, pos = self.directors.get(nombre_director)
     tot = float(self.a['return'][pos].sum())
-    films = [{k: f[k] for k in ('id', 'titulo', 'fecha_estreno', 'retorno', 'presupuesto', 'ingresos')} for f in self._films(pos)]
+    keep = ('id', 'titulo', 'fecha_estreno', 'retorno', 'presupuesto', 'ingresos')
+    films = [{k: f[k] for k in keep} for f in self._films(pos)]
     return dict(director=name, cantidad=len(pos), retorno_total=tot, peliculas=films,
-                mensaje=f"El director {name} ha conseguido un retorno total de {_es(tot, 2)} con {_es(len(pos))} películas")
+                mensaje=f"El director {name} ha conseguido un retorno total de {_es(tot, 2)} con "
+                        f"{_es(len(pos))} películas")
 
 # %% ../nbs/02_queries.ipynb #f5671c5e
 def _list(v)->list[str]:
@@ -379,7 +396,8 @@ def movie(self:Catalog, id:int # TMDB id
     p = self.pos_by_id.get(int(id)) if isinstance(id, (int, np.integer)) and not isinstance(id, bool) else None
     if p is None: raise UnknownName(f"No hay ninguna película con id {_short(id)}.")
     r = self.movies.iloc[p]
-    return dict(id=int(r['id']), title=str(r['title']), year=int(r['release_year']), release_date=str(r['release_date']),
+    return dict(id=int(r['id']), title=str(r['title']), year=int(r['release_year']),
+                release_date=str(r['release_date']),
                 runtime=_num(r['runtime']), genres=_list(r['genres']), original_language=_str(r['original_language']),
                 countries=_list(r['countries']), companies=_list(r['companies']), directors=_list(r['directors']),
                 top_cast=_list(r['top_cast']), collection=_str(r['collection_name']), budget=float(r['budget']),
@@ -402,7 +420,8 @@ def languages(self:Catalog)->list[str]:
 
 # %% ../nbs/02_queries.ipynb #2685786e
 QUESTIONS = ('peliculas_idioma', 'peliculas_duracion', 'franquicia', 'peliculas_pais', 'productoras_exitosas',
-             'cantidad_filmaciones_mes', 'cantidad_filmaciones_dia', 'score_titulo', 'votos_titulo', 'get_actor', 'get_director')
+             'cantidad_filmaciones_mes', 'cantidad_filmaciones_dia', 'score_titulo', 'votos_titulo', 'get_actor',
+             'get_director')
 
 def ask_cli(argv:list[str]|None=None)->int:
     "movierec ask QUESTION VALUE: answer one catalogue question."
