@@ -26,7 +26,7 @@ COLD = 3             # a movie liked by fewer users than this is cold: its fans 
 
 # %% ../nbs/12_taste.ipynb #61d4d5cd
 def read_ratings(clean_dir)->pd.DataFrame|None:
-    "The clean ratings (user_id, movie_id, rating, timestamp), a repeated (user, movie) counted once (the latest); None when there are none."
+    "The clean ratings (user_id, movie_id, rating, timestamp), a repeated (user, movie) once (the latest); or None."
     p = Path(clean_dir)/'ratings.parquet'
     if not p.is_file(): return None
     r = pd.read_parquet(p, columns=['user_id', 'movie_id', 'rating', 'timestamp'])
@@ -61,7 +61,7 @@ def _spd_inverse(G:np.ndarray)->np.ndarray:
     "Inverse of a symmetric positive definite float32 matrix by Cholesky (half the work of a general inverse)."
     c, info = sl.lapack.spotrf(G, lower=True, overwrite_a=True)
     if info == 0: c, info = sl.lapack.spotri(c, lower=True, overwrite_c=True)
-    if info != 0: raise MovierecError(f'EASE: the Gram matrix is not positive definite (LAPACK info {info}); raise lambda')
+    if info != 0: raise MovierecError(f'EASE: the Gram matrix is not positive definite (LAPACK {info}); raise lambda')
     iu = np.triu_indices(len(c), 1)
     c[iu] = c.T[iu]
     return c
@@ -118,9 +118,10 @@ def train_taste(clean_dir=None, model_dir=None, lam:float=LAMBDA, other:float=OT
     ids = np.sort(pd.read_parquet(Path(clean_dir)/'movies.parquet', columns=['id'])['id'].to_numpy(np.int64))
     t0 = time.perf_counter()
     W, items = fit_taste(ratings, ids, lam, other, keep)
-    man = {'name': 'taste', 'clean_fingerprint': fp, 'params': {'lambda': lam, 'other': other, 'keep': keep,
-           'liked': LIKED, 'w_content': W_CONTENT, 'w_pop': W_POP, 'w_cold': W_COLD}, 'ratings': len(ratings),
-           'users': int(ratings['user_id'].nunique()), 'movies': int(len(items)), 'seconds': round(time.perf_counter() - t0, 3)}
+    params = {'lambda': lam, 'other': other, 'keep': keep, 'liked': LIKED, 'w_content': W_CONTENT, 'w_pop': W_POP,
+              'w_cold': W_COLD}
+    man = {'name': 'taste', 'clean_fingerprint': fp, 'params': params, 'ratings': len(ratings), 'movies': len(items),
+           'users': int(ratings['user_id'].nunique()), 'seconds': round(time.perf_counter() - t0, 3)}
     with _writer_lock(model_dir), _staged_model(Path(model_dir)/'taste') as st: _write_taste(st, W, items, ids, man)
     return Path(model_dir)/'taste'
 
@@ -134,7 +135,7 @@ def _read_taste(d:Path, model_dir, fp:str)->tuple[dict, sp.csr_matrix, pd.DataFr
     man = json.loads((d/'manifest.json').read_text())
     if man.get('clean_fingerprint') != fp: raise _taste_error(model_dir, 'was built from other clean data')
     for f, h in man.get('sha256', {}).items():
-        if not (d/f).is_file() or sha256_file(d/f) != h: raise _taste_error(model_dir, f'is incomplete or damaged ({f})')
+        if not (d/f).is_file() or sha256_file(d/f) != h: raise _taste_error(model_dir, f'is incomplete or damaged: {f}')
     return man, sp.load_npz(d/'weights.npz').tocsr(), pd.read_parquet(d/'items.parquet'), np.load(d/'ids.npy')
 
 # %% ../nbs/12_taste.ipynb #41b62615
@@ -150,7 +151,7 @@ class TasteModel:
         self.cold = (likes < COLD).astype(np.float32)
         self._last = (None, None)
 
-    def __repr__(self): return f'TasteModel({len(self.rec._ids):,} movies, {int(self.rated.sum()):,} rated, {self.W.nnz:,} weights)'
+    def __repr__(self): return f'TasteModel({len(self.rec._ids):,} movies, {int(self.rated.sum()):,} rated)'
 
 # %% ../nbs/12_taste.ipynb #40038558
 def _prior(votes:np.ndarray)->np.ndarray:
@@ -178,7 +179,8 @@ def _catalogue_map(ids:np.ndarray, cat:np.ndarray)->sp.csr_matrix:
     row = pd.Series(np.arange(len(cat)), index=cat)
     r = row.reindex(ids).to_numpy()
     ok = ~np.isnan(r)
-    return sp.csr_matrix((np.ones(ok.sum(), np.float32), (np.flatnonzero(ok), r[ok].astype(int))), shape=(len(ids), len(cat)))
+    one = np.ones(ok.sum(), np.float32)
+    return sp.csr_matrix((one, (np.flatnonzero(ok), r[ok].astype(int))), shape=(len(ids), len(cat)))
 
 # %% ../nbs/12_taste.ipynb #28c5e3c8
 def _scaled(s:np.ndarray)->np.ndarray:
@@ -202,11 +204,11 @@ def _fans(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
 # %% ../nbs/12_taste.ipynb #464dd253
 @patch
 def scores(self:TasteModel, liked_rows, disliked_rows=(), source:str='hybrid')->np.ndarray:
-    "Score of every catalogue row for a taste (higher is better); the liked/disliked rows themselves are not removed."
+    "Score of every catalogue row for a taste (higher is better); the liked/disliked rows are not removed."
     if source == 'content': return self._content(liked_rows, disliked_rows)
     if source == 'fans': return self._fans(liked_rows, disliked_rows)
     if source == 'popularity': return self.prior.copy()
-    if source != 'hybrid': raise MovierecError(f"source must be one of content, fans, hybrid, popularity, got {source!r}")
+    if source != 'hybrid': raise MovierecError(f'source must be content, fans, hybrid or popularity, got {source!r}')
     wc, wp, wk = (self.params.get(k, v) for k, v in (('w_content', W_CONTENT), ('w_pop', W_POP), ('w_cold', W_COLD)))
     f, c = _scaled(self._fans(liked_rows, disliked_rows)), _scaled(self._content(liked_rows, disliked_rows))
     return f + (wc + wk * self.cold) * c + wp * self.prior
@@ -214,7 +216,7 @@ def scores(self:TasteModel, liked_rows, disliked_rows=(), source:str='hybrid')->
 # %% ../nbs/12_taste.ipynb #356691f8
 @patch
 def explain(self:TasteModel, liked_rows, row:int, n:int=2)->dict:
-    "Which liked rows `row` resembles (content cosine) and whose fans liked it (positive EASE weight), at most `n` each."
+    "The liked rows `row` resembles (content cosine) and whose fans liked it (positive EASE weight), `n` at most."
     liked = np.asarray(list(liked_rows))
     key = liked.tobytes()
     if self._last[0] != key: self._last = (key, (self.rec.X[liked], self.W[liked]))
@@ -231,7 +233,7 @@ def _best(rows:np.ndarray, v:np.ndarray, n:int)->list[int]:
 # %% ../nbs/12_taste.ipynb #5169d6e2
 @patch
 def fans(self:TasteModel, row:int, k:int=10)->list[int]:
-    "'Fans also liked': the rows with the largest weights from `row` (most first), at most `k`; [] when nobody rated it."
+    "'Fans also liked': the rows with the largest weights from `row` (most first), `k` at most; [] if nobody rated it."
     w = self.W[row]
     o = np.argsort(-w.data, kind='stable')[:k]
     return [int(j) for j in w.indices[o]]

@@ -30,3 +30,23 @@ def test_evaluate_errors(clean_dir, model_dir, tmp_path):
     assert r.returncode == 2 and 'fewer than k=80' in r.stderr
     r = movierec('evaluate', '--clean-dir', clean_dir, '--model-dir', tmp_path, '--train', '--name', 'overview')
     assert 'overview' in r.stdout and (tmp_path/'overview'/'manifest.json').is_file()
+
+
+def test_evaluate_ranking_json(clean_dir, model_dir):
+    res = json.loads(movierec('evaluate', '--ranking', '--json', '--clean-dir', clean_dir, '--model-dir', model_dir).stdout)
+    rows = {r['model']: r for r in res['table']}
+    assert res['split'] == 'test' and res['users'] > 600 and 0 < res['cold'] < res['users']
+    assert set(rows) == {'popularity', 'item-kNN cosine', 'EASE λ=200 (likes)', 'EASE (taste model)', 'content', 'hybrid'}
+    # what people liked predicts the held-out like better than popularity, which beats text alone
+    assert rows['EASE (taste model)']['HR@10'] > rows['popularity']['HR@10'] > rows['content']['HR@10']
+    assert rows['hybrid']['HR@10 cold'] >= max(rows[m]['HR@10 cold'] for m in ('item-kNN cosine', 'EASE (taste model)'))
+    assert [r['model'] for r in res['single']] == ['similar (content)', 'fans also liked', 'hybrid']
+    assert all(r['low'] <= r['ΔHR'] <= r['high'] for r in res['against'])
+
+
+def test_evaluate_ranking_without_ratings(clean_dir, model_dir, tmp_path):
+    import shutil
+    shutil.copytree(clean_dir, tmp_path/'clean')
+    (tmp_path/'clean'/'ratings.parquet').unlink()
+    r = movierec('evaluate', '--ranking', '--clean-dir', tmp_path/'clean', '--model-dir', model_dir, check=False)
+    assert r.returncode == 2 and 'needs ratings' in r.stderr and 'Traceback' not in r.stderr
