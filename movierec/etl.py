@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np, pandas as pd, pyarrow as pa, pyarrow.parquet as pq
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from tqdm import tqdm
-from .config import (MovierecError, RAW_FILES, resolve_dir, find_raw_file, write_json, staged_dir,
+from .config import (MovierecError, RAW_FILES, resolve_dir, find_raw_file, write_json, publish_dir,
+                             ensure_dir,
                              sha256_file)
 from .names import fold_accents
 
@@ -476,10 +477,98 @@ def _no_movies_msg(path:Path, f:dict, out:Path)->str:
             'Replace it with the file from the Kaggle dataset.')
 
 
-# %% ../nbs/01_etl.ipynb #d8348658
+# %% ../nbs/01_etl.ipynb #1d4375e3
 def _version()->str:
-    from movierec import __version__; return __version__
+    from movierec import __version__
+    return __version__
 
+def _cost(t:float, c:float)->dict:
+    return dict(seconds=round(time.perf_counter() - t, 3), cpu_seconds=round(time.process_time() - c, 3))
+
+class _Run:
+    "One ETL run: the raw files found, the ledger, and the tables written into the staging folder."
+    def __init__(self, raw_dir:Path, paths:dict, stage:Path):
+        self.raw_dir, self.paths, self.stage, self.led = raw_dir, paths, stage, _Ledger()
+        self.written, self.timings = {}, {}
+
+    def read(self, n:str)->tuple[list, list]:
+        "Header and rows of raw file `n`, timed and opened in the ledger."
+        t, c = time.perf_counter(), time.process_time()
+        h, r = read_raw_csv(self.paths[n])
+        self.timings[f'read {n}'] = _cost(t, c)
+        self.led.open(n, self.paths[n], h, len(r))
+        return h, r
+
+    def put(self, fname:str, t:pa.Table):
+        _write(t, self.stage/fname)
+        self.written[fname] = t.num_rows
+
+# %% ../nbs/01_etl.ipynb #4d95b9e0
+def _credits(run:_Run, ids:set, progress:bool)->tuple[dict, dict]:
+    "Write cast and crew (empty tables without credits.csv); directors and top cast per movie id."
+    if not run.paths['credits']:
+        run.put('cast.parquet', CAST_SCHEMA.empty_table())
+        run.put('crew.parquet', CREW_SCHEMA.empty_table())
+        return {}, {}
+    cc, directors, top = clean_credits(run.led, 'credits', *run.read('credits'), ids, progress)
+    run.put('cast.parquet', cc['cast'])
+    run.put('crew.parquet', cc['crew'])
+    return directors, top
+
+def _keywords(run:_Run, ids:set, progress:bool)->dict:
+    "Write the keywords table (empty without keywords.csv); keyword names per movie id."
+    if not run.paths['keywords']:
+        run.put('keywords.parquet', KEYWORDS_SCHEMA.empty_table())
+        return {}
+    kt, keywords = clean_keywords(run.led, 'keywords', *run.read('keywords'), ids, progress)
+    run.put('keywords.parquet', kt)
+    return keywords
+
+def _ratings(run:_Run, ids:set):
+    "Write the ratings (keyed by TMDB id) when both links and ratings_small are there."
+    links = clean_links(run.led, 'links', *run.read('links')) if run.paths['links'] else None
+    if links is not None and run.paths['ratings_small']:
+        run.put('ratings.parquet', clean_ratings(run.led, 'ratings_small', *run.read('ratings_small'), links, ids))
+
+def _write_tables(run:_Run, out:Path, progress:bool):
+    "Clean every raw file found and write its tables into the staging folder."
+    m, tables = clean_movies(run.led, 'movies_metadata', *run.read('movies_metadata'), progress)
+    if m.empty: raise MovierecError(_no_movies_msg(run.paths['movies_metadata'], run.led.files['movies_metadata'], out))
+    run.led.close('movies_metadata', len(m))
+    for k, t in tables.items(): run.put(f'{k}.parquet', t)
+    ids = set(m['id'].tolist())
+    directors, top = _credits(run, ids, progress)
+    keywords = _keywords(run, ids, progress)
+    _ratings(run, ids)
+    movies = _movies_table(m, keywords, directors, top)
+    run.put('movies.parquet', movies)
+    run.put('movies_recomendacion.parquet', movies.select(RECO_SCHEMA.names))
+    run.put('quarantine.parquet', run.led.table())
+
+# %% ../nbs/01_etl.ipynb #778ebbc7
+def _manifest(run:_Run)->dict:
+    "What the run read (every Kaggle file of the folder, used or not) and wrote, with checksums."
+    outputs = {f: sha256_file(run.stage/f) for f in sorted(run.written)}
+    inputs = {n: dict(file=p.name, sha256=sha256_file(p), bytes=p.stat().st_size, used=n in run.led.files)
+              for n, p in run.paths.items() if p}
+    fp = hashlib.sha256(json.dumps(outputs, sort_keys=True).encode()).hexdigest()
+    return dict(stage='etl', package_version=_version(), params=dict(raw_dir=str(Path(run.raw_dir).resolve())),
+                inputs=inputs, outputs=outputs, fingerprint=fp)
+
+def _not_processed(paths:dict)->list[str]:
+    missing = sorted(n for n, p in paths.items() if p is None)
+    return missing + (['ratings_small (needs links)'] if paths['ratings_small'] and not paths['links'] else [])
+
+def _report(run:_Run, out:Path, fingerprint:str, t0:float)->dict:
+    "The reconciliation of every file (read = kept + quarantined), outputs, timings."
+    files = run.led.files
+    return dict(raw_dir=str(Path(run.raw_dir).resolve()), out=str(Path(out).resolve()), package_version=_version(),
+                files=files, reconciled=all(f['reconciled'] for f in files.values()),
+                not_processed=_not_processed(run.paths),
+                outputs={f: dict(rows=n) for f, n in sorted(run.written.items())}, timings=run.timings,
+                fingerprint=fingerprint, seconds=round(time.perf_counter() - t0, 3))
+
+# %% ../nbs/01_etl.ipynb #2dca4d68
 def run_etl(raw_dir:str|Path|None=None, # raw Kaggle files (default: MOVIEREC_RAW_DIR, else data/raw)
             out:str|Path|None=None,     # output folder (default: MOVIEREC_CLEAN_DIR, else data/clean)
             progress:bool=True          # show progress bars on the long steps
@@ -487,55 +576,16 @@ def run_etl(raw_dir:str|Path|None=None, # raw Kaggle files (default: MOVIEREC_RA
     "Run the ETL; return the report (also written to `out/etl_report.json`)."
     t0 = time.perf_counter()
     raw_dir, out = resolve_dir('raw', raw_dir), resolve_dir('clean', out)
-    paths = {n: find_raw_file(raw_dir, n) for n in ('movies_metadata', 'credits', 'keywords', 'links', 'ratings_small')}
+    paths = {n: find_raw_file(raw_dir, n) for n in RAW_FILES}
     if paths['movies_metadata'] is None: raise MovierecError(_missing_movies_msg(raw_dir))
-    led, written, timings = _Ledger(), {}, {}
-    def read(n):
-        t, c = time.perf_counter(), time.process_time(); h, r = read_raw_csv(paths[n])
-        timings[f'read {n}'] = dict(seconds=round(time.perf_counter() - t, 3), cpu_seconds=round(time.process_time() - c, 3))
-        led.open(n, paths[n], h, len(r)); return h, r
-    with staged_dir(out) as stage:
-        def put(fname, t):
-            _write(t, stage/fname); written[fname] = t.num_rows
-        h, r = read('movies_metadata')
-        m, tables = clean_movies(led, 'movies_metadata', h, r, progress); del h, r
-        if m.empty: raise MovierecError(_no_movies_msg(paths['movies_metadata'], led.files['movies_metadata'], out))
-        led.close('movies_metadata', len(m))
-        for k, t in tables.items(): put(f'{k}.parquet', t)
-        ids = set(m['id'].tolist())
-        directors, top, keywords = {}, {}, {}
-        if paths['credits']:
-            h, r = read('credits'); cc, directors, top = clean_credits(led, 'credits', h, r, ids, progress); del h, r
-        else: cc = dict(cast=CAST_SCHEMA.empty_table(), crew=CREW_SCHEMA.empty_table())
-        put('cast.parquet', cc['cast']); put('crew.parquet', cc['crew']); del cc
-        if paths['keywords']:
-            h, r = read('keywords'); kt, keywords = clean_keywords(led, 'keywords', h, r, ids, progress); del h, r
-        else: kt = KEYWORDS_SCHEMA.empty_table()
-        put('keywords.parquet', kt)
-        links = clean_links(led, 'links', *read('links')) if paths['links'] else None
-        if links is not None and paths['ratings_small']:
-            put('ratings.parquet', clean_ratings(led, 'ratings_small', *read('ratings_small'), links, ids))
-        movies = _movies_table(m, keywords, directors, top)
-        put('movies.parquet', movies)
-        put('movies_recomendacion.parquet', movies.select(RECO_SCHEMA.names))
-        put('quarantine.parquet', led.table())
-        outputs = {f: sha256_file(stage/f) for f in sorted(written)}
-        present = {n: find_raw_file(raw_dir, n) for n in RAW_FILES}   # every Kaggle file of the folder, used or not (links_small)
-        inputs = {n: dict(file=p.name, sha256=sha256_file(p), bytes=p.stat().st_size, used=n in led.files)
-                  for n, p in present.items() if p}
-        manifest = dict(stage='etl', package_version=_version(), params=dict(raw_dir=str(Path(raw_dir).resolve())),
-                        inputs=inputs, outputs=outputs,
-                        fingerprint=hashlib.sha256(json.dumps(outputs, sort_keys=True).encode()).hexdigest())
-        report = dict(raw_dir=str(Path(raw_dir).resolve()), out=str(Path(out).resolve()), package_version=_version(),
-                      files=led.files, reconciled=all(f['reconciled'] for f in led.files.values()),
-                      not_processed=sorted(n for n, p in paths.items() if p is None) + (['ratings_small (needs links)'] if paths['ratings_small'] and not paths['links'] else []),
-                      outputs={f: dict(rows=n) for f, n in sorted(written.items())}, timings=timings,
-                      fingerprint=manifest['fingerprint'])
-        report['seconds'] = round(time.perf_counter() - t0, 3)
+    ensure_dir(out, 'output folder')   # names the folder that cannot be created, before any work
+    with publish_dir(out) as stage:
+        run = _Run(raw_dir, paths, stage)
+        _write_tables(run, out, progress)
+        manifest = _manifest(run)
+        report = _report(run, out, manifest['fingerprint'], t0)
         write_json(report, stage/'etl_report.json')
-        (out/'manifest.json').unlink(missing_ok=True)   # from here on, a crash leaves no manifest: later stages refuse the folder
-    if 'ratings.parquet' not in written: (out/'ratings.parquet').unlink(missing_ok=True)
-    write_json(manifest, out/'manifest.json')          # last: the manifest only ever describes complete outputs
+        write_json(manifest, stage/'manifest.json')
     return report
 
 # %% ../nbs/01_etl.ipynb #f4f0ca8f
