@@ -176,7 +176,8 @@ class Catalog:
         self.titles = _Names(self.a['title'], rows, 'la película', order=-votes, weight=votes)   # most voted first
         self.matcher = Matcher(self.a['title'], votes)    # the titles' one matcher, shared with the recommender
         self.companies = _Names(*_explode(m, 'companies'), 'la productora')
-        names, pos = _explode(m, 'countries'); codes, cpos = _explode(m, 'country_codes')
+        names, pos = _explode(m, 'countries')
+        codes, cpos = _explode(m, 'country_codes')
         self.countries = _Names(np.concatenate([names, codes]), np.concatenate([pos, cpos]), 'el país',  # code: name
                                 display=np.concatenate([names, names if len(codes) == len(names) else codes]))
         self.franchises = _Names(m['collection_name'].to_numpy(), rows, 'la franquicia')

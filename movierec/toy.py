@@ -61,7 +61,9 @@ _ROWS = [
 
 # %% ../nbs/00c_toy.ipynb #c1c35960
 def _clean_text(s)->str:
-    return ' '.join(w for w in ''.join(c if c.isalpha() else ' ' for c in s.lower()).split()) if isinstance(s, str) else ''
+    "Lower-case words of `s` (letters only), as the ETL's `overview_clean`; '' for no text."
+    if not isinstance(s, str): return ''
+    return ' '.join(''.join(c if c.isalpha() else ' ' for c in s.lower()).split())
 
 def movies()->pd.DataFrame:
     "The toy movies table, with the clean columns `movierec etl` writes, in id order."
