@@ -69,45 +69,49 @@ class _Names:
     def __contains__(self, q): return normalize_name(q) in self.pos
     def __len__(self): return len(self.pos)
 
-    def match(self, q:str, limit:int=10)->list[tuple[str, float]]:
-        "Up to `limit` (key, score 0-100) for `q`: exact (100), then prefix (90), then close spellings."
-        key = normalize_name(q)[:200]
-        if not key or limit < 1: return []
-        out = [(key, 100.0)] if key in self.pos else []
-        lo = bisect.bisect_left(self.keys, key)
-        hi = bisect.bisect_left(self.keys, key + '\uffff')
-        if hi - lo > limit + 1:                       # many names start with it: the heaviest ones
-            top = lo + np.argpartition(-self._kw[lo:hi], limit)[:limit + 1]
-            top = top[np.argsort(-self._kw[top], kind='stable')]
-        else: top = sorted(range(lo, hi), key=lambda i: -self._kw[i])
-        out += [(self.keys[i], 90.0) for i in top if self.keys[i] != key][:limit - len(out)]
-        if len(out) < limit:
-            seen = {k for k, _ in out}
-            fuzzy = lambda keys: process.extract(key, keys, scorer=fuzz.ratio, processor=None, limit=limit * 2,
-                                                 score_cutoff=50)
-            fz = fuzzy(self.by_initial.get(key[0], []))   # typos seldom hit the first letter: ~1/20 of the names
-            if not fz or fz[0][1] < 75: fz = fuzzy(self.keys)   # nothing close there: scan every name
-            fz = [(k, round(s, 1)) for k, s, _ in fz if k not in seen]
-            fz = sorted(fz, key=lambda t: (-t[1], -self.weight[t[0]]))
-            out += fz[:limit - len(out)]
-        return out
-
-    def hints(self, q:str, limit:int=5)->list[str]:
-        "The `limit` known names closest to `q`."
-        return [self.display[k] for k, _ in self.match(q, limit)]
-
-    def get(self, q:str, alt:str|None=None)->tuple[str, np.ndarray]:
-        "(display name, positions) for `q` (or its variant `alt`); UnknownName with hints otherwise."
-        for c in (q, alt):
-            if c is None: continue
-            key = normalize_name(c)
-            if key in self.pos: return self.display[key], self.pos[key]
-        raise UnknownName(f"No se encontró {self.kind} '{_short(q)}'.", hints=self.hints(q))
-
 def _short(s, n:int=80)->str:
     "`s` cut to `n` characters, for messages that echo user input."
     s = str(s)
     return s if len(s) <= n else s[:n] + '…'
+
+# %% ../nbs/02_queries.ipynb #bb256933
+@patch
+def match(self:_Names, q:str, limit:int=10)->list[tuple[str, float]]:
+    "Up to `limit` (key, score 0-100) for `q`: exact (100), then prefix (90), then close spellings."
+    key = normalize_name(q)[:200]
+    if not key or limit < 1: return []
+    out = [(key, 100.0)] if key in self.pos else []
+    lo = bisect.bisect_left(self.keys, key)
+    hi = bisect.bisect_left(self.keys, key + '\uffff')
+    if hi - lo > limit + 1:                       # many names start with it: the heaviest ones
+        top = lo + np.argpartition(-self._kw[lo:hi], limit)[:limit + 1]
+        top = top[np.argsort(-self._kw[top], kind='stable')]
+    else: top = sorted(range(lo, hi), key=lambda i: -self._kw[i])
+    out += [(self.keys[i], 90.0) for i in top if self.keys[i] != key][:limit - len(out)]
+    if len(out) < limit:
+        seen = {k for k, _ in out}
+        fuzzy = lambda keys: process.extract(key, keys, scorer=fuzz.ratio, processor=None, limit=limit * 2,
+                                             score_cutoff=50)
+        fz = fuzzy(self.by_initial.get(key[0], []))   # typos seldom hit the first letter: ~1/20 of the names
+        if not fz or fz[0][1] < 75: fz = fuzzy(self.keys)   # nothing close there: scan every name
+        fz = [(k, round(s, 1)) for k, s, _ in fz if k not in seen]
+        fz = sorted(fz, key=lambda t: (-t[1], -self.weight[t[0]]))
+        out += fz[:limit - len(out)]
+    return out
+
+@patch
+def hints(self:_Names, q:str, limit:int=5)->list[str]:
+    "The `limit` known names closest to `q`."
+    return [self.display[k] for k, _ in self.match(q, limit)]
+
+@patch
+def get(self:_Names, q:str, alt:str|None=None)->tuple[str, np.ndarray]:
+    "(display name, positions) for `q` (or its variant `alt`); UnknownName with hints otherwise."
+    for c in (q, alt):
+        if c is None: continue
+        key = normalize_name(c)
+        if key in self.pos: return self.display[key], self.pos[key]
+    raise UnknownName(f"No se encontró {self.kind} '{_short(q)}'.", hints=self.hints(q))
 
 # %% ../nbs/02_queries.ipynb #4e539108
 MESES = ['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre',
