@@ -76,9 +76,9 @@ def test_damaged_artifacts_are_named(damaged, damage, message, cmd):
             'ask': ['ask', 'peliculas_idioma', 'en', '--clean-dir', c]}[cmd]
     r = movierec(*args, check=False)
     assert 'Traceback' not in r.stderr, r.stderr
-    if cmd == 'ask' and damage != 'movies.parquet cut short':   # the catalogue questions need only the tables
+    if cmd == 'ask' and damage.startswith(('neighbours', 'tfidf')):   # the catalogue questions need no model
         assert r.returncode == 0, r.stderr
-    else:
+    else:   # every reader checks the tables against the manifest's checksums, so a damaged manifest stops them all
         assert r.returncode == 2 and r.stderr.startswith('error: ') and message in r.stderr, r.stderr
 
 
