@@ -46,7 +46,7 @@ lock: env
 	$(PY) -m pip install --quiet -e ".[dev]"
 	$(PY) -m pip freeze --exclude-editable | grep -iv '^movierec' > requirements.lock
 	$(BIN)/uv pip compile setup.py --extra dev --python $(PY) --output-file requirements.lock --quiet \
-	  --custom-compile-command "make lock" $(if $(PIP_FIND_LINKS),--find-links $(PIP_FIND_LINKS))
+	  --refresh-package movierec --custom-compile-command "make lock" $(if $(PIP_FIND_LINKS),--find-links $(PIP_FIND_LINKS))
 	@grep -qi '^uv==' requirements.lock || $(PY) -m pip freeze | grep -i '^uv==' >> requirements.lock   # uv leaves itself out
 	@touch $(VENV)/.installed
 
