@@ -294,7 +294,9 @@ def _check_args(a):
     if not 1 <= a.port <= 65535: raise MovierecError(f'--port must be between 1 and 65535, got {a.port}')
     if a.pool_size < 0: raise MovierecError(f'--pool-size must be 0 or more, got {a.pool_size}')
     if a.max_kernels < 1: raise MovierecError(f'--max-kernels must be 1 or more, got {a.max_kernels}')
-    if not a.idle_minutes > 0: raise MovierecError(f'--idle-minutes must be more than 0, got {a.idle_minutes}')
+    if a.pool_size > a.max_kernels: raise MovierecError(f'--pool-size ({a.pool_size}) must be at most --max-kernels')
+    if not 0 < a.idle_minutes <= 7*24*60:
+        raise MovierecError(f'--idle-minutes must be more than 0 and at most 10080 (a week), got {a.idle_minutes}')
 
 # %% ../nbs/09b_appserver.ipynb #2a959141
 def _start_voila(runtime:Path, a, clean:Path, models:Path, mute):
