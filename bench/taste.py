@@ -13,13 +13,16 @@ import argparse, os, resource, subprocess, sys, time
 import numpy as np, pandas as pd, scipy.sparse as sp
 
 
+_PEAK = "\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)"
+
+
 def _child(code:str, *args)->tuple[float, float, str]:
-    "Run `code` in a fresh interpreter: (seconds, peak RSS in GB, its stdout)."
+    "Run `code` in a fresh interpreter: (seconds, its peak RSS in GB, its stdout without the last line)."
     t = time.perf_counter()
-    r = subprocess.run([sys.executable, '-c', code, *map(str, args)], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, '-c', code + _PEAK, *map(str, args)], capture_output=True, text=True)
     if r.returncode: raise SystemExit(r.stderr)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
-    return time.perf_counter() - t, peak, r.stdout.strip()
+    *out, peak = r.stdout.strip().splitlines()
+    return time.perf_counter() - t, float(peak), '\n'.join(out)
 
 
 def _pct(ts)->str:
@@ -60,7 +63,8 @@ big = pd.concat([r.assign(user_id=r['user_id'] + i * 1_000_000) for i in range(r
 ids = np.sort(pd.read_parquet(sys.argv[1] + '/movies.parquet', columns=['id'])['id'].to_numpy())
 t = time.perf_counter()
 W, items = fit_taste(big, ids)
-print(f"{len(big):,} ratings, {big['user_id'].nunique():,} users, {len(items):,} movies: fit {time.perf_counter() - t:.1f}s")
+cpu = time.process_time()
+print(f"{len(big):,} ratings, {big['user_id'].nunique():,} users, {len(items):,} movies: fit {time.perf_counter() - t:.1f}s (CPU {cpu:.0f}s)")
 '''
 
 _NAIVE = '''
@@ -81,16 +85,18 @@ print(f"{len(big):,} ratings: dense {M.shape[0]:,} x {M.shape[1]:,} pivot + Gram
 def bench_build(clean_dir, rows:int, naive_rows:int):
     s, peak, out = _child(_BUILD, clean_dir, rows)
     print(f'collaborative build: {out}; {s:.0f}s in all (incl. replication), peak {peak:.2f} GB')
-    s, peak2, out = _child(_NAIVE, clean_dir, naive_rows)
+    s, peak, out = _child(_NAIVE, clean_dir, naive_rows)
     users = rows / 100_000 * 671
-    print(f'  naive {out}; {s:.0f}s, peak {max(peak2, peak):.2f} GB (the children\'s largest); at {rows:,} ratings the '
-          f'dense user x movie matrix alone would be {users * 9000 * 4 / 2**30:.0f} GB')
+    print(f'  naive {out}; {s:.0f}s, peak {peak:.2f} GB; at {rows:,} ratings its dense user x movie matrix alone '
+          f'would be {users * 9000 * 4 / 2**30:.0f} GB')
 
 
 def bench_evaluate(clean_dir, model_dir):
     code = 'import sys; from movierec.evaluate import evaluate_cli; evaluate_cli(sys.argv[1:])'
     s, peak, out = _child(code, '--ranking', '--json', '--clean-dir', clean_dir, '--model-dir', model_dir)
-    print(f'movierec evaluate --ranking: {s:.1f}s wall (peak of the children so far {peak:.2f} GB)')
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f'movierec evaluate --ranking: {s:.1f}s wall, peak {peak:.2f} GB (CPU of the children so far '
+          f'{cpu.ru_utime + cpu.ru_stime:.0f}s; wall time depends on what else runs)')
 
 
 if __name__ == '__main__':
