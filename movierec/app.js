@@ -30,7 +30,6 @@
   function apply() {
     document.querySelectorAll('.mr-app').forEach(function (app) {
       set(app, 'role', 'main');
-      set(app.querySelector('.mr-top'), 'role', 'banner');
       const landmarks = [['.mr-search', 'search', 'search'], ['.mr-filters', 'region', 'filters'],
                          ['.mr-results-box', 'region', 'results']];
       landmarks.forEach(function (l) {

@@ -251,7 +251,7 @@ class RecommenderApp:
                  lang:str='en'):          # first language of the page
         self.rec, self.lang, self.mode = rec, lang, 'single'
         self.current, self.corrected, self.taste_items, self.renders = None, None, [], 0
-        self._muted, self._sugg, self._said, self._submitted = False, [], None, ('', 0.0)
+        self._muted, self._sugg, self._said, self._submitted, self._shown = False, [], None, ('', 0.0), ''
         self.lang_chosen = False   # True once the URL or the person chose the language
         ch = catalogue_choices(rec.movies)
         self.bounds, self.has_fans = ch['years'], bool(getattr(getattr(rec, 'taste', None), 'has_ratings', False))
@@ -415,17 +415,24 @@ def type_text(self:RecommenderApp, text:str):
     "Live suggestions for what is typed so far (nothing for fewer than 2 characters)."
     text = (text or '').strip()
     done, at = self._submitted
-    if self._muted or (time.monotonic() - at < 3 and done.startswith(text)): return
+    if self._muted: return
+    if time.monotonic() - at < 3 and done.startswith(text): return self._set_title(self._shown)
     self._show_suggestions(self.rec.suggest(text, limit=len(self.buttons)) if len(text) >= 2 else [])
+
+@patch
+def _set_title(self:RecommenderApp, text:str):
+    "Show `text` in the title box (no suggestions for it); a late update of the box from the browser is undone."
+    self._shown = text
+    self._muted = True
+    try: self.title.value = text
+    finally: self._muted = False
 
 @patch
 def _carried(self:RecommenderApp, value:str):
     "Enter pressed in the title box: `value` is 'n\\x01<the box's text>'."
     if '\x01' not in (value or ''): return
     text = value.split('\x01', 1)[1]
-    self._muted = True
-    try: self.title.value = text
-    finally: self._muted = False
+    self._set_title(text)
     self.submit(text)
 
 @patch
@@ -454,11 +461,11 @@ def choose(self:RecommenderApp, query, keep_picker:bool=False):
     except MovierecError as e: return self._unknown(query, e)
     if not q.get('others'): q = {**q, 'others': self._same_title(q)}
     self.current, self.corrected = q, q.get('corrected_from')
-    self._muted = True
-    try:
-        self.title.value = label(q)
-        if not keep_picker: self._set_picker(q)
-    finally: self._muted = False
+    self._set_title(label(q))
+    if not keep_picker:
+        self._muted = True
+        try: self._set_picker(q)
+        finally: self._muted = False
     self._submitted = (label(q), time.monotonic())
     self._show_suggestions([])
     self.refresh()
@@ -526,9 +533,7 @@ def add_taste(self:RecommenderApp, query):
     if all(m['id'] != q['id'] for m in self.taste_items):
         self.taste_items.append({'id': q['id'], 'title': q['title'], 'year': q.get('year'), 'disliked': False})
     self.corrected = q.get('corrected_from')
-    self._muted = True
-    try: self.title.value = ''
-    finally: self._muted = False
+    self._set_title('')
     self._show_suggestions([])
     self._render_taste()
     self.refresh()
