@@ -42,7 +42,10 @@ def _stage(title:str, args:list[str]):
     raise MovierecError(f'stage failed: movierec {" ".join(map(str, args))} (exit {r.returncode})', code=r.returncode)
 
 def _check_ports(host:str, api_port:int, app_port:int):
+    "Refuse ports out of range, one port for both, or a port something else holds, naming the option to change."
+    if api_port == app_port: raise MovierecError(f'--api-port and --app-port are both {api_port}: pick two ports')
     for name, port in (('api', api_port), ('app', app_port)):
+        if not 1 <= port <= 65535: raise MovierecError(f'--{name}-port must be between 1 and 65535, got {port}')
         if (why := bind_problem(host, port, f'--{name}-port')): raise MovierecError(f'the {name}: {why}')
 
 # %% ../nbs/10_pipeline.ipynb #6834ffdc
