@@ -209,7 +209,7 @@ def test_ctrl_c_stops_voila_and_kernels(clean_dir, model_dir):
     finally: cleanup(proc, kids)
 
 
-@pytest.mark.parametrize('sig', [signal.SIGHUP, signal.SIGKILL])
+@pytest.mark.parametrize('sig', [signal.SIGHUP, signal.SIGKILL], ids=lambda s: s.name)
 def test_hangup_or_kill_stops_voila_and_kernels(clean_dir, model_dir, sig):
     "The terminal closing (SIGHUP) or `kill -9` of `movierec app`: Voila and its kernels go too."
     proc, _, out = start_app(clean_dir, model_dir)

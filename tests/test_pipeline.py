@@ -28,7 +28,7 @@ def test_busy_port_is_named_before_anything_starts(sample_raw, clean_dir, model_
     assert r.returncode != 0 and f'port {busy}' in r.stderr and '--app-port' in r.stderr and 'Traceback' not in r.stderr
 
 
-@pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL])
+@pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL], ids=lambda s: s.name)
 def test_serve_then_stop_everything(sample_raw, clean_dir, model_dir, sig):
     """Started with SIGINT ignored (as a script's background job is): each way of stopping the pipeline, its own
     `kill -9` included, stops the API, the app, Voila and every kernel."""
