@@ -14,6 +14,7 @@ import seaborn as sns
 from babel import numbers as _bn
 from .config import MovierecError, resolve_dir
 from .names import normalize_name
+from . import store
 from .i18n import t, fmt_number, fmt_percent, month_name, weekday_name
 
 # %% auto #0
@@ -63,16 +64,15 @@ def toy_movies()->pd.DataFrame:
 # %% ../nbs/05_eda.ipynb #969907e5
 def load_eda_data(clean_dir:str|Path|None=None # clean-data folder (default: `resolve_dir('clean')`)
                  )->dict:
-    "The tables the EDA report reads: `movies`, `quarantine` (or None), `etl_report` (dict or None), `clean_dir`."
+    """The tables the EDA report reads, through `movierec.store` (checksums verified): `movies`, `quarantine` (or None),
+    `etl_report` (dict or None), `clean_dir` and the data's `fingerprint`."""
     d = resolve_dir('clean', clean_dir)
-    if not (d/'movies.parquet').is_file():
-        raise MovierecError(f"no clean data in {d} (movies.parquet is missing); "
-                            "run `movierec etl` first or pass --clean-dir")
-    q, rep = d/'quarantine.parquet', d/'etl_report.json'
-    return dict(movies=pd.read_parquet(d/'movies.parquet'),
-                quarantine=pd.read_parquet(q, columns=['source', 'reason']) if q.is_file() else None,
+    man = store.clean_manifest(d)
+    rep = d/'etl_report.json'
+    return dict(movies=store.read_table(d, 'movies'),
+                quarantine=store.read_table(d, 'quarantine', columns=['source', 'reason'], optional=True),
                 etl_report=json.loads(rep.read_text()) if rep.is_file() else None,
-                clean_dir=d)
+                clean_dir=d, fingerprint=man.get('fingerprint') or '')
 
 # %% ../nbs/05_eda.ipynb #2ecccd39
 def _as_list(v)->list:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from .config import MovierecError, resolve_dir, project_root, atomic_path, write_json
 from .names import normalize_name
-from .config import ensure_dir
+from .config import ensure_dir, writer_lock
+from . import store
 from .i18n import LANGS, t, check_lang, fmt_date
 
 # %% auto #0
@@ -152,18 +153,17 @@ def parse_assignments(pairs:list[str])->dict:
 # %% ../nbs/08_reports.ipynb #8c46f352
 def clean_genres(clean_dir:Path)->list[str]:
     "Distinct genre names of the clean data (from genres.parquet, else the movies' genre lists)."
-    import pandas as pd
-    clean_dir = Path(clean_dir)
-    if (clean_dir/'genres.parquet').is_file():
-        return sorted(pd.read_parquet(clean_dir/'genres.parquet', columns=['name'])['name'].dropna().unique())
+    g = store.read_table(clean_dir, 'genres', columns=['name'], optional=True)
+    if g is not None:
+        return sorted(g['name'].dropna().unique())
     from movierec.eda import genre_names
-    return genre_names(pd.read_parquet(clean_dir/'movies.parquet', columns=['genres']))
+    return genre_names(store.read_table(clean_dir, 'movies', columns=['genres']))
 
 # %% ../nbs/08_reports.ipynb #e8e994f9
 def clean_fingerprint(clean_dir)->str|None:
     "The fingerprint the clean data's manifest records (None when there is no readable one)."
-    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-        return json.loads((Path(clean_dir)/'manifest.json').read_text())['fingerprint'] or None
+    with contextlib.suppress(MovierecError):
+        return store.clean_manifest(clean_dir).get('fingerprint') or None
     return None
 
 # %% ../nbs/08_reports.ipynb #7498f534
@@ -242,9 +242,8 @@ def check_values(params:dict # coerced parameters, `clean_dir`/`model_dir` alrea
     if 'lang' in p:
         p['lang'] = check_lang(str(p['lang']).strip().lower())
     cd = p.get('clean_dir')
-    if 'clean_dir' in p and not (Path(cd)/'movies.parquet').is_file():
-        raise MovierecError(f'no clean data in {cd} (movies.parquet is missing); '
-                            'run `movierec etl` first or pass --clean-dir')
+    if 'clean_dir' in p:
+        store.clean_manifest(cd)   # the clean data is there, with its manifest (else: the command that builds it)
     if 'genre_weights' in p:
         p['genre_weights'] = genre_weights(p['genre_weights'])
     _check_years(p)
@@ -490,26 +489,15 @@ def _readable(*paths:Path):
         if Path(p).is_file():
             os.chmod(p, 0o666 & ~mask)
 
-@contextlib.contextmanager
-def _locked(out:Path):
-    "An exclusive lock on the report folder `out` (the registry's writers take turns)."
-    import fcntl
-    with open(out/'.reports.lock', 'w') as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
 # %% ../nbs/08_reports.ipynb #fe7663ed
 def _registry(out:Path)->dict:
-    "The runs recorded in `out` (by stem)."
-    return json.loads((out/REGISTRY).read_text()) if (out/REGISTRY).is_file() else {}
+    "The runs recorded in `out` (by stem), read by `movierec.store`."
+    return store.read_report_index(out)
 
 def update_index(out:Path, entry:dict|None=None)->Path:
     "Record `entry` (keyed by its stem) in the registry of `out`, rewrite the index pages; returns the English one."
     out = ensure_dir(out, 'report folder')
-    with _locked(out):
+    with writer_lock(out):
         reg = _registry(out)
         if entry:
             reg[entry['stem']] = entry
@@ -600,12 +588,13 @@ def run_report(name:str,                # template name (nbs/reports/<name>.ipyn
             raise _failed(name, e, entry, out, running, failed, t0) from None
         lang = p.get('lang', 'en')
         title = t('report.page_title', lang, report=report_title(name, lang), params=_fmt_params(p, lang))
-        _publish(running, folder/f'{file}.html', folder/f'{file}.ipynb', title, lang)
+        with writer_lock(out):   # one writer publishes into the report folder at a time
+            _publish(running, folder/f'{file}.html', folder/f'{file}.ipynb', title, lang)
+            failed.unlink(missing_ok=True)
     finally:
         running.unlink(missing_ok=True)
         _stop_kernels()
         shutil.rmtree(run_dir(), ignore_errors=True)
-    failed.unlink(missing_ok=True)
     stem = entry['stem']
     entry.update(status='ok', seconds=time.perf_counter() - t0, ipynb=f'{stem}.ipynb', html=f'{stem}.html')
     entry['index'] = str(update_index(out, entry))
