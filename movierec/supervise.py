@@ -208,9 +208,9 @@ def _describe(p:psutil.Process)->str:
     try: return f'{p.pid} {" ".join(p.cmdline())[:150]}'
     except psutil.Error: return str(p.pid)
 
-def reap(name:str, value:str)->int:
-    "Print, kill and count the leftovers of `name=value` (exit status for `make`: 1 when there were any)."
-    left = leftovers(name, value)
+def reap(name:str, value:str, grace:float=10)->int:
+    "Print and kill the leftovers of `name=value` still alive after `grace` s; exit status: 1 when there were any."
+    _, left = psutil.wait_procs(leftovers(name, value), timeout=grace)
     for p in left: say(f'left running: {_describe(p)}')
     _send(left, signal.SIGKILL)
     psutil.wait_procs(left, timeout=10)
