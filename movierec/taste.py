@@ -166,12 +166,13 @@ def load(cls:TasteModel, model_dir, clean_dir, rec)->TasteModel|None:
     d = Path(model_dir)/'taste'
     if not (d/'manifest.json').is_file(): return None
     man, W, items, ids = _read_taste(d, model_dir, _clean_manifest(clean_dir).get('fingerprint'))
-    P = _catalogue_map(ids, rec._ids)
     likes = np.zeros(len(rec._ids), np.int64)
     row = pd.Series(np.arange(len(rec._ids)), index=rec._ids)
     ok = items['id'].isin(row.index).to_numpy()
     likes[row[items['id'][ok]].to_numpy()] = items['likes'].to_numpy()[ok]
-    return cls(rec, (P.T @ W @ P).tocsr(), likes, man.get('params', {}))
+    P = _catalogue_map(ids, rec._ids)
+    same = len(ids) == len(rec._ids) and bool((ids == rec._ids).all())   # the usual case: no reordering needed
+    return cls(rec, W if same else (P.T @ W @ P).tocsr(), likes, man.get('params', {}))
 
 # %% ../nbs/12_taste.ipynb #d9f839b3
 def _catalogue_map(ids:np.ndarray, cat:np.ndarray)->sp.csr_matrix:
