@@ -43,13 +43,20 @@ def _genre_matrix(genres)->np.ndarray:
         for g in (gs if gs is not None and not isinstance(gs, float) else []): G[i, col[g]] = True
     return G
 
+def _collections(movies:pd.DataFrame, n:int)->np.ndarray:
+    "Collection id per row, -1 for none."
+    if 'collection_id' not in movies: return np.full(n, -1)
+    return movies['collection_id'].astype('Float64').fillna(-1).to_numpy(np.int64)
+
+# %% ../nbs/04_evaluate.ipynb #b1sp0001
 def _ratings_agreement(top:np.ndarray, valid:np.ndarray, ids:np.ndarray, ratings:pd.DataFrame|None):
     "(agreement, pairs) over (user, query, recommendation) triples, see above."
     if ratings is None or not len(ratings): return np.nan, 0
     row = pd.Series(np.arange(len(ids)), index=ids)
     r = ratings[ratings['movie_id'].isin(row.index)]
     if not len(r): return np.nan, 0
-    u = r['user_id'].astype('category').cat.codes.to_numpy(); m = row[r['movie_id']].to_numpy()
+    u = r['user_id'].astype('category').cat.codes.to_numpy()
+    m = row[r['movie_id']].to_numpy()
     shape = (len(ids), int(u.max()) + 1)
     rated = sp.csr_matrix((np.ones(len(r), np.float32), (m, u)), shape=shape)
     liked = sp.csr_matrix(((r['rating'].to_numpy() >= 4).astype(np.float32), (m, u)), shape=shape)
@@ -63,11 +70,7 @@ def _ratings_agreement(top:np.ndarray, valid:np.ndarray, ids:np.ndarray, ratings
         n_liked += float(Lq.multiply(liked[rr]).sum(1).A1 @ ok)
     return (n_liked / n_rated if n_rated else np.nan), int(n_rated)
 
-def _collections(movies:pd.DataFrame, n:int)->np.ndarray:
-    "Collection id per row, -1 for none."
-    if 'collection_id' not in movies: return np.full(n, -1)
-    return movies['collection_id'].astype('Float64').fillna(-1).to_numpy(np.int64)
-
+# %% ../nbs/04_evaluate.ipynb #b1sp0002
 def metrics(idx:np.ndarray,          # neighbour rows (n × ≥k), -1 = none
             movies:pd.DataFrame,     # the clean movies, in the same row order (id, genres, collection_id)
             ratings:pd.DataFrame|None=None, # clean ratings (user_id, movie_id, rating)
