@@ -321,7 +321,7 @@ def _layout(self:RecommenderApp)->W.VBox:
     hidden = [self.live, self.aria, self.carrier, self.browser_lang]
     return _w(W.VBox([top, search, filters, results, *hidden]), 'mr-app')
 
-# %% ../nbs/09_app.ipynb #533223b3
+# %% ../nbs/09_app.ipynb #relabel0
 @patch
 def _relabel(self:RecommenderApp):
     L, tx = self.lang, lambda key, **kw: t(key, self.lang, **kw)
@@ -338,6 +338,7 @@ def _relabel(self:RecommenderApp):
     self.picker.description = tx('app.which')
     self._relabel_filters()
 
+# %% ../nbs/09_app.ipynb #relabel1
 @patch
 def _relabel_switches(self:RecommenderApp):
     self._muted = True
@@ -349,6 +350,7 @@ def _relabel_switches(self:RecommenderApp):
         self.source.value = src
     finally: self._muted = False
 
+# %% ../nbs/09_app.ipynb #relabel2
 @patch
 def _relabel_filters(self:RecommenderApp):
     tx = lambda key, **kw: t(key, self.lang, **kw)
@@ -408,16 +410,23 @@ def _show_suggestions(self:RecommenderApp, items:list):
         b.description = label(s) if s.get('year') is not None else str(s['title'])
         b.tooltip = t('app.use', self.lang, title=b.description)
 
-# %% ../nbs/09_app.ipynb #cdcb89dc
+# %% ../nbs/09_app.ipynb #typing0
 @patch
 @_safe
 def type_text(self:RecommenderApp, text:str):
     "Live suggestions for what is typed so far (nothing for fewer than 2 characters)."
     text = (text or '').strip()
-    done, at = self._submitted
-    if self._muted: return
-    if time.monotonic() - at < 3 and done.startswith(text): return self._set_title(self._shown)
+    if self._muted or self._late(text): return
     self._show_suggestions(self.rec.suggest(text, limit=len(self.buttons)) if len(text) >= 2 else [])
+
+@patch
+def _late(self:RecommenderApp, text:str)->bool:
+    "Is `text` a late update of the box (a prefix of what Enter just sent)? Then the box is put back."
+    done, at = self._submitted
+    if not text or time.monotonic() - at > 3 or not done.startswith(text): return False
+    if text == done: self._submitted = ('', 0.0)   # the last of them: the box's final text
+    self._set_title(self._shown)
+    return True
 
 @patch
 def _set_title(self:RecommenderApp, text:str):
@@ -427,6 +436,7 @@ def _set_title(self:RecommenderApp, text:str):
     try: self.title.value = text
     finally: self._muted = False
 
+# %% ../nbs/09_app.ipynb #typing1
 @patch
 def _carried(self:RecommenderApp, value:str):
     "Enter pressed in the title box: `value` is 'n\\x01<the box's text>'."
@@ -466,7 +476,6 @@ def choose(self:RecommenderApp, query, keep_picker:bool=False):
         self._muted = True
         try: self._set_picker(q)
         finally: self._muted = False
-    self._submitted = (label(q), time.monotonic())
     self._show_suggestions([])
     self.refresh()
 
