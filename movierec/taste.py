@@ -81,12 +81,12 @@ def prune(act:np.ndarray, B:np.ndarray, n:int, keep:int=KEEP)->sp.csr_matrix:
 # %% ../nbs/12_taste.ipynb #8fd2ed9b
 TASTE_FILES = ('weights.npz', 'items.parquet')
 
-def _items(ids:np.ndarray, X:sp.spmatrix)->pd.DataFrame:
+def _items(ratings:pd.DataFrame, ids:np.ndarray)->pd.DataFrame:
     "Per catalogue movie that someone rated: id, likes (users who liked it), raters."
-    likes = np.asarray((X >= 1).sum(axis=0)).ravel()
-    raters = np.asarray(X.getnnz(axis=0)).ravel()
-    ok = raters > 0
-    return pd.DataFrame({'id': ids[ok], 'likes': likes[ok].astype(np.int64), 'raters': raters[ok].astype(np.int64)})
+    r = ratings[ratings['movie_id'].isin(ids)]
+    g = (r['rating'] >= LIKED).groupby(r['movie_id'])
+    out = pd.DataFrame({'likes': g.sum().astype(np.int64), 'raters': g.size().astype(np.int64)})
+    return out.rename_axis('id').reset_index()
 
 # %% ../nbs/12_taste.ipynb #bf970d32
 def fit_taste(ratings:pd.DataFrame, ids:np.ndarray, lam:float=LAMBDA, other:float=OTHER,
@@ -94,9 +94,9 @@ def fit_taste(ratings:pd.DataFrame, ids:np.ndarray, lam:float=LAMBDA, other:floa
     "The pruned EASE weights over the catalogue `ids` (n × n sparse) and the per-movie like counts."
     X = interactions(ratings, ids, other)
     act, B = fit_ease(X, lam)
-    return prune(act, B, len(ids), keep), _items(ids, interactions(ratings, ids, 0.0))
+    return prune(act, B, len(ids), keep), _items(ratings, ids)
 
-# %% ../nbs/12_taste.ipynb #c4d8df48
+# %% ../nbs/12_taste.ipynb #4b9667f9
 def _write_taste(st:Path, W:sp.csr_matrix, items:pd.DataFrame, ids:np.ndarray, man:dict):
     "The files of the taste folder, then its manifest (with sizes and checksums) last."
     r = W.tocoo()
@@ -108,7 +108,7 @@ def _write_taste(st:Path, W:sp.csr_matrix, items:pd.DataFrame, ids:np.ndarray, m
     man |= {'sha256': {f: sha256_file(st/f) for f in files}, 'bytes': {f: (st/f).stat().st_size for f in files}}
     write_json(man, st/'manifest.json')
 
-# %% ../nbs/12_taste.ipynb #c362c974
+# %% ../nbs/12_taste.ipynb #d103f356
 def train_taste(clean_dir=None, model_dir=None, lam:float=LAMBDA, other:float=OTHER, keep:int=KEEP)->Path|None:
     "Fit the taste model on the clean ratings into `<model_dir>/taste/`; None when the clean data has no ratings."
     clean_dir, model_dir = resolve_dir('clean', clean_dir), resolve_dir('models', model_dir)
@@ -125,7 +125,7 @@ def train_taste(clean_dir=None, model_dir=None, lam:float=LAMBDA, other:float=OT
     with _writer_lock(model_dir), _staged_model(Path(model_dir)/'taste') as st: _write_taste(st, W, items, ids, man)
     return Path(model_dir)/'taste'
 
-# %% ../nbs/12_taste.ipynb #65423672
+# %% ../nbs/12_taste.ipynb #d13059ea
 def _taste_error(model_dir, why:str)->MovierecError:
     return MovierecError(f'the taste model in {Path(model_dir)/"taste"} {why}; run `movierec train`')
 
@@ -138,7 +138,7 @@ def _read_taste(d:Path, model_dir, fp:str)->tuple[dict, sp.csr_matrix, pd.DataFr
         if not (d/f).is_file() or sha256_file(d/f) != h: raise _taste_error(model_dir, f'is incomplete or damaged: {f}')
     return man, sp.load_npz(d/'weights.npz').tocsr(), pd.read_parquet(d/'items.parquet'), np.load(d/'ids.npy')
 
-# %% ../nbs/12_taste.ipynb #41b62615
+# %% ../nbs/12_taste.ipynb #bf122418
 class TasteModel:
     "Taste scores over a Recommender's catalogue rows: content profile, fans (EASE), popularity, and their hybrid."
     has_ratings = True
@@ -153,13 +153,13 @@ class TasteModel:
 
     def __repr__(self): return f'TasteModel({len(self.rec._ids):,} movies, {int(self.rated.sum()):,} rated)'
 
-# %% ../nbs/12_taste.ipynb #40038558
+# %% ../nbs/12_taste.ipynb #6b5bace7
 def _prior(votes:np.ndarray)->np.ndarray:
     "Popularity prior in [0, 1]: log TMDB votes, scaled to its maximum (every movie has one, rated or not)."
     p = np.log1p(np.asarray(votes, np.float64))
     return (p / max(p.max(), 1e-9)).astype(np.float32)
 
-# %% ../nbs/12_taste.ipynb #5668942c
+# %% ../nbs/12_taste.ipynb #39dba81d
 @patch(cls_method=True)
 def load(cls:TasteModel, model_dir, clean_dir, rec)->TasteModel|None:
     "The taste model of `model_dir` for `rec`; None when there is none (no ratings, or trained before it existed)."
@@ -174,7 +174,7 @@ def load(cls:TasteModel, model_dir, clean_dir, rec)->TasteModel|None:
     same = len(ids) == len(rec._ids) and bool((ids == rec._ids).all())   # the usual case: no reordering needed
     return cls(rec, W if same else (P.T @ W @ P).tocsr(), likes, man.get('params', {}))
 
-# %% ../nbs/12_taste.ipynb #d9f839b3
+# %% ../nbs/12_taste.ipynb #848e8334
 def _catalogue_map(ids:np.ndarray, cat:np.ndarray)->sp.csr_matrix:
     "len(ids) × len(cat) selection matrix from the stored movie order to the recommender's rows."
     row = pd.Series(np.arange(len(cat)), index=cat)
@@ -183,7 +183,7 @@ def _catalogue_map(ids:np.ndarray, cat:np.ndarray)->sp.csr_matrix:
     one = np.ones(ok.sum(), np.float32)
     return sp.csr_matrix((one, (np.flatnonzero(ok), r[ok].astype(int))), shape=(len(ids), len(cat)))
 
-# %% ../nbs/12_taste.ipynb #28c5e3c8
+# %% ../nbs/12_taste.ipynb #933347a2
 def _scaled(s:np.ndarray)->np.ndarray:
     "s divided by its largest value (unchanged when that is not positive)."
     m = float(s.max(initial=0.0))
@@ -202,7 +202,7 @@ def _fans(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
     if len(disliked_rows): s = s - 0.5 * np.asarray(self.W[list(disliked_rows)].sum(axis=0)).ravel()
     return s.astype(np.float32)
 
-# %% ../nbs/12_taste.ipynb #464dd253
+# %% ../nbs/12_taste.ipynb #fb672e1c
 @patch
 def scores(self:TasteModel, liked_rows, disliked_rows=(), source:str='hybrid')->np.ndarray:
     "Score of every catalogue row for a taste (higher is better); the liked/disliked rows are not removed."
@@ -214,7 +214,7 @@ def scores(self:TasteModel, liked_rows, disliked_rows=(), source:str='hybrid')->
     f, c = _scaled(self._fans(liked_rows, disliked_rows)), _scaled(self._content(liked_rows, disliked_rows))
     return f + (wc + wk * self.cold) * c + wp * self.prior
 
-# %% ../nbs/12_taste.ipynb #356691f8
+# %% ../nbs/12_taste.ipynb #572480dc
 @patch
 def explain(self:TasteModel, liked_rows, row:int, n:int=2)->dict:
     "The liked rows `row` resembles (content cosine) and whose fans liked it (positive EASE weight), `n` at most."
@@ -231,7 +231,7 @@ def _best(rows:np.ndarray, v:np.ndarray, n:int)->list[int]:
     o = np.argsort(-v, kind='stable')[:n]
     return [int(rows[i]) for i in o if v[i] > 0]
 
-# %% ../nbs/12_taste.ipynb #5169d6e2
+# %% ../nbs/12_taste.ipynb #f1ac04e1
 @patch
 def fans(self:TasteModel, row:int, k:int=10)->list[int]:
     "'Fans also liked': the rows with the largest weights from `row` (most first), `k` at most; [] if nobody rated it."
