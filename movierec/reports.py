@@ -12,7 +12,7 @@ from .config import MovierecError, resolve_dir, project_root, atomic_path, write
 from .names import normalize_name
 from .config import ensure_dir, writer_lock
 from . import store
-from .i18n import LANGS, t, check_lang, fmt_date
+from .i18n import LANGS, t, check_lang, fmt_date, fmt_number
 
 # %% auto #0
 __all__ = ['DEFAULT_K', 'REGISTRY', 'INDEX', 'templates_dir', 'available_templates', 'template_path', 'Param', 'template_params',
@@ -447,7 +447,8 @@ def _data(e:dict)->str:
 # %% ../nbs/08_reports.ipynb #5ab5f1dd
 def _run_row(e:dict, lang:str)->str:
     "One run of a report as a table row."
-    return (f'<tr><td>{_data(e)}</td><td>{_e(_when(e["created"], lang))}</td><td>{e["seconds"]:.1f} s</td>'
+    took = t('index.seconds', lang, seconds=fmt_number(e['seconds'], lang, 1))
+    return (f'<tr><td>{_data(e)}</td><td>{_e(_when(e["created"], lang))}</td><td>{took}</td>'
             f'<td>{_status(e, lang)}</td><td>{_files(e)}</td></tr>')
 
 def _group_html(params:str, runs:list[dict], lang:str)->str:
@@ -597,7 +598,8 @@ def run_report(name:str,                # template name (nbs/reports/<name>.ipyn
         shutil.rmtree(run_dir(), ignore_errors=True)
     stem = entry['stem']
     entry.update(status='ok', seconds=time.perf_counter() - t0, ipynb=f'{stem}.ipynb', html=f'{stem}.html')
-    entry['index'] = str(update_index(out, entry))
+    update_index(out, entry)
+    entry['index'] = str(out/index_name(p.get('lang', 'en')))   # the index page in the report's language
     return entry
 
 # %% ../nbs/08_reports.ipynb #45f9b807
