@@ -100,7 +100,8 @@ def test_docs_page_per_notebook_with_outputs(site):
     for name in chapter_names():
         html = pages[name]
         assert 'jp-OutputArea-output' in html, f'{name}: no rendered output'
-        assert 'Traceback (most recent call last)' not in html, f'{name}: a traceback is shown'
+        printed = ' '.join(re.findall(r'data-mime-type="application/vnd\.jupyter\.std(?:out|err)"[^>]*>(.*?)</div>', html, re.S))
+        assert 'Traceback (most recent call last)' not in printed, f'{name}: a traceback is shown'
         assert '#| export' not in html and '#| hide' not in html, f'{name}: directives shown'
     for name, html in pages.items(): assert remote_assets(html) == [], f'{name}: {remote_assets(html)}'
     # show_doc blocks: the signature and docstring of an exported function
