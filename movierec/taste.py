@@ -4,12 +4,12 @@
 
 # %% ../nbs/12_taste.ipynb #a7df63e9
 from __future__ import annotations
-import time
+import json, time
 from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp, scipy.linalg as sl
 from fastcore.basics import patch
-from .config import MovierecError, resolve_dir, write_json, sha256_file
-from .recommend import _clean_manifest, _staged_model, _writer_lock
+from .config import MovierecError, publish_dir, resolve_dir, sha256_file, write_json, writer_lock
+from .store import clean_manifest, model_files
 
 # %% auto #0
 __all__ = ['LIKED', 'LAMBDA', 'OTHER', 'KEEP', 'W_CONTENT', 'W_POP', 'W_COLD', 'COLD', 'TASTE_FILES', 'read_ratings',
@@ -112,7 +112,7 @@ def _write_taste(st:Path, W:sp.csr_matrix, items:pd.DataFrame, ids:np.ndarray, m
 def train_taste(clean_dir=None, model_dir=None, lam:float=LAMBDA, other:float=OTHER, keep:int=KEEP)->Path|None:
     "Fit the taste model on the clean ratings into `<model_dir>/taste/`; None when the clean data has no ratings."
     clean_dir, model_dir = resolve_dir('clean', clean_dir), resolve_dir('models', model_dir)
-    fp = _clean_manifest(clean_dir).get('fingerprint')
+    fp = clean_manifest(clean_dir).get('fingerprint')
     ratings = read_ratings(clean_dir)
     if ratings is None: return None
     ids = np.sort(pd.read_parquet(Path(clean_dir)/'movies.parquet', columns=['id'])['id'].to_numpy(np.int64))
@@ -122,20 +122,14 @@ def train_taste(clean_dir=None, model_dir=None, lam:float=LAMBDA, other:float=OT
               'w_cold': W_COLD}
     man = {'name': 'taste', 'clean_fingerprint': fp, 'params': params, 'ratings': len(ratings), 'movies': len(items),
            'users': int(ratings['user_id'].nunique()), 'seconds': round(time.perf_counter() - t0, 3)}
-    with _writer_lock(model_dir), _staged_model(Path(model_dir)/'taste') as st: _write_taste(st, W, items, ids, man)
+    with writer_lock(model_dir), publish_dir(Path(model_dir)/'taste') as st: _write_taste(st, W, items, ids, man)
     return Path(model_dir)/'taste'
 
-# %% ../nbs/12_taste.ipynb #d13059ea
-def _taste_error(model_dir, why:str)->MovierecError:
-    return MovierecError(f'the taste model in {Path(model_dir)/"taste"} {why}; run `movierec train`')
-
-def _read_taste(d:Path, model_dir, fp:str)->tuple[dict, sp.csr_matrix, pd.DataFrame, np.ndarray]:
-    "Manifest, weights, items and ids of a taste folder, checked against the clean fingerprint and the checksums."
-    import json
+# %% ../nbs/12_taste.ipynb #27e80ffb
+def _read_taste(model_dir, clean_dir)->tuple[dict, sp.csr_matrix, pd.DataFrame, np.ndarray]:
+    "Manifest, weights, items and ids of the taste folder, checked by movierec.store (fingerprint and checksums)."
+    d = model_files(model_dir, 'taste', clean_dir)
     man = json.loads((d/'manifest.json').read_text())
-    if man.get('clean_fingerprint') != fp: raise _taste_error(model_dir, 'was built from other clean data')
-    for f, h in man.get('sha256', {}).items():
-        if not (d/f).is_file() or sha256_file(d/f) != h: raise _taste_error(model_dir, f'is incomplete or damaged: {f}')
     return man, sp.load_npz(d/'weights.npz').tocsr(), pd.read_parquet(d/'items.parquet'), np.load(d/'ids.npy')
 
 # %% ../nbs/12_taste.ipynb #bf122418
@@ -163,9 +157,8 @@ def _prior(votes:np.ndarray)->np.ndarray:
 @patch(cls_method=True)
 def load(cls:TasteModel, model_dir, clean_dir, rec)->TasteModel|None:
     "The taste model of `model_dir` for `rec`; None when there is none (no ratings, or trained before it existed)."
-    d = Path(model_dir)/'taste'
-    if not (d/'manifest.json').is_file(): return None
-    man, W, items, ids = _read_taste(d, model_dir, _clean_manifest(clean_dir).get('fingerprint'))
+    if not (Path(model_dir)/'taste'/'manifest.json').is_file(): return None
+    man, W, items, ids = _read_taste(model_dir, clean_dir)
     likes = np.zeros(len(rec._ids), np.int64)
     row = pd.Series(np.arange(len(rec._ids)), index=rec._ids)
     ok = items['id'].isin(row.index).to_numpy()
