@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp, scipy.linalg as sl
 from fastcore.basics import patch
 from .config import MovierecError, publish_dir, resolve_dir, sha256_file, write_json, writer_lock
-from .store import clean_manifest, model_files
+from .store import clean_manifest, model_files, read_movies, read_table
 
 # %% auto #0
 __all__ = ['LIKED', 'LAMBDA', 'OTHER', 'KEEP', 'W_CONTENT', 'W_POP', 'W_COLD', 'COLD', 'TASTE_FILES', 'read_ratings',
@@ -27,10 +27,8 @@ COLD = 3             # a movie liked by fewer users than this is cold: its fans 
 # %% ../nbs/12_taste.ipynb #61d4d5cd
 def read_ratings(clean_dir)->pd.DataFrame|None:
     "The clean ratings (user_id, movie_id, rating, timestamp), a repeated (user, movie) once (the latest); or None."
-    p = Path(clean_dir)/'ratings.parquet'
-    if not p.is_file(): return None
-    r = pd.read_parquet(p, columns=['user_id', 'movie_id', 'rating', 'timestamp'])
-    if not len(r): return None
+    r = read_table(clean_dir, 'ratings', ['user_id', 'movie_id', 'rating', 'timestamp'], optional=True)
+    if r is None or not len(r): return None
     r = r.sort_values(['user_id', 'movie_id', 'timestamp'], kind='stable')
     return r.drop_duplicates(['user_id', 'movie_id'], keep='last').reset_index(drop=True)
 
@@ -115,7 +113,7 @@ def train_taste(clean_dir=None, model_dir=None, lam:float=LAMBDA, other:float=OT
     fp = clean_manifest(clean_dir).get('fingerprint')
     ratings = read_ratings(clean_dir)
     if ratings is None: return None
-    ids = np.sort(pd.read_parquet(Path(clean_dir)/'movies.parquet', columns=['id'])['id'].to_numpy(np.int64))
+    ids = read_movies(clean_dir, ['id'])['id'].to_numpy(np.int64)
     t0 = time.perf_counter()
     W, items = fit_taste(ratings, ids, lam, other, keep)
     params = {'lambda': lam, 'other': other, 'keep': keep, 'liked': LIKED, 'w_content': W_CONTENT, 'w_pop': W_POP,
