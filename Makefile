@@ -53,7 +53,7 @@ lock: env
 # Style findings (fastai's chkstyle, in a venv of its own: it needs a newer fastcore than nbdev 2.4); never fails.
 LINT_VENV := .build/lint-venv
 lint:
-	@test -x $(LINT_VENV)/bin/chkstyle || { $(PYTHON) -m venv $(LINT_VENV) && $(LINT_VENV)/bin/pip install --quiet fastaistyle; } \
+	@test -x $(LINT_VENV)/bin/chkstyle || { $(PYTHON) -m venv $(LINT_VENV) && $(LINT_VENV)/bin/pip install --quiet --timeout 30 --retries 1 fastaistyle; } \
 	  || echo "note: fastaistyle did not install; falling back to .ci/lint.py"
 	@if test -x $(LINT_VENV)/bin/chkstyle; then $(LINT_VENV)/bin/chkstyle nbs || true; else $(PYTHON) .ci/lint.py nbs/*.ipynb || true; fi
 
