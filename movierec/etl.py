@@ -12,12 +12,12 @@ from tqdm import tqdm
 from .config import (MovierecError, RAW_FILES, resolve_dir, find_raw_file, write_json, publish_dir,
                              ensure_dir,
                              sha256_file)
-from .names import fold_accents
+from .names import fold_accents, normalize_name
 
 # %% auto #0
 __all__ = ['PLACEHOLDER_OVERVIEWS', 'MOVIE_NUMERIC', 'MOVIE_NESTED', 'DROPPED_COLUMNS', 'TIDY', 'COLLECTIONS_SCHEMA',
-           'CAST_SCHEMA', 'CREW_SCHEMA', 'KEYWORDS_SCHEMA', 'RATINGS_SCHEMA', 'MOVIES_SCHEMA', 'RECO_SCHEMA',
-           'KAGGLE_SLUG', 'clean_text', 'parse_literal', 'parse_nested', 'read_raw_csv', 'clean_movies',
+           'ORIGINAL_TITLES_SCHEMA', 'CAST_SCHEMA', 'CREW_SCHEMA', 'KEYWORDS_SCHEMA', 'RATINGS_SCHEMA', 'MOVIES_SCHEMA',
+           'RECO_SCHEMA', 'KAGGLE_SLUG', 'clean_text', 'parse_literal', 'parse_nested', 'read_raw_csv', 'clean_movies',
            'clean_credits', 'clean_keywords', 'clean_links', 'clean_ratings', 'run_etl', 'etl_cli']
 
 # %% ../nbs/01_etl.ipynb #b22ae98f
@@ -288,6 +288,17 @@ def _collections(ids, coll)->pa.Table:
     cols = {f: [d.get(k) for _, d in ci] for k, f in _COLLECTION_FIELDS.items()}
     return _table({'movie_id': [i for i, _ in ci], **cols}, COLLECTIONS_SCHEMA)
 
+ORIGINAL_TITLES_SCHEMA = pa.schema([('movie_id', pa.int64()), ('original_title', pa.string())])
+
+def _original_titles(ids, titles:pd.Series, df:pd.DataFrame)->pa.Table:
+    "Original titles that differ from the title (beyond case, accents and punctuation), to search by, one per movie."
+    if 'original_title' not in df: return ORIGINAL_TITLES_SCHEMA.empty_table()
+    orig = _opt(df['original_title']).str.strip()
+    keep = [o is not None and normalize_name(o) not in ('', normalize_name(t)) for o, t in zip(orig, titles)]
+    t = pa.table({'movie_id': pa.array(np.asarray(ids)[keep], pa.int64()),
+                  'original_title': pa.array(orig[keep].tolist(), pa.string())}, schema=ORIGINAL_TITLES_SCHEMA)
+    return t.sort_by([('movie_id', 'ascending')])
+
 def _date_parts(date:pd.Series)->tuple:
     return date.dt.year.astype('int64'), date.dt.month.astype('int64'), date.dt.day_of_week.astype('int64')
 
@@ -323,6 +334,7 @@ def clean_movies(led, name, header, rows, progress=False)->tuple[pd.DataFrame, d
     m['spoken_languages'] = _names(parsed['spoken_languages'], 'iso_639_1')
     tables = {t: _table(_tidy(m['id'], parsed[src], fields), schema) for t, (src, fields, schema) in TIDY.items()}
     tables['collections'] = _collections(m['id'], coll)
+    tables['original_titles'] = _original_titles(m['id'], m['title'], df)
     return m.sort_values('id', kind='stable').reset_index(drop=True), tables
 
 # %% ../nbs/01_etl.ipynb #386fa820

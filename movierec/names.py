@@ -91,16 +91,21 @@ def _query(text)->str:
 
 class Matcher:
     "Typed text -> catalogue rows: exact titles, prefix-then-`QRatio` suggestions, one-edit typo correction."
-    def __init__(self, titles,  # the catalogue's titles, one per row
-                 votes):        # vote counts per row: the most voted comes first among equals
+    def __init__(self, titles,   # the catalogue's titles, one per row
+                 votes,          # vote counts per row: the most voted comes first among equals
+                 aliases=()):    # (row, other title) pairs, e.g. original titles: found too, after the titles
         self.titles = ['' if t is None or t != t else str(t) for t in titles]
         self.votes = np.asarray(votes, dtype=np.float64)
         self.norm = [normalize_name(t) for t in self.titles]
         by = {}
         for r in np.argsort(-self.votes, kind='stable'): by.setdefault(self.norm[r], []).append(int(r))
+        named = [(int(r), str(a)) for r, a in aliases if a is not None and a == a and normalize_name(a)]
+        for r, a in sorted(named, key=lambda t: (-self.votes[t[0]], t[0])):
+            if r not in (rows := by.setdefault(normalize_name(a), [])): rows.append(r)   # after same-titled movies
         self.by_name = by                                     # title key -> rows, most voted first
-        self.loose = loose_title_index(self.titles)           # 'usual suspects' -> ['the usual suspects']
-        keys = sorted((k, r) for r, t in enumerate(self.titles) for k in title_keys(t))
+        self.loose = loose_title_index(self.titles + [a for _, a in named])   # 'usual suspects' -> ['the ...']
+        pairs = [*enumerate(self.titles), *named]
+        keys = sorted((k, r) for r, t in pairs for k in title_keys(t))
         self._keys, self._key_rows = [k for k, _ in keys], [r for _, r in keys]
         self._variants = sorted({k for k, _ in keys})         # every key a title can be typed as, for typos
         self._names = [k for k in by if k]                    # distinct title keys, scanned for close spellings

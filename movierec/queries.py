@@ -167,7 +167,8 @@ class Catalog:
                  cast:pd.DataFrame|None=None,         # cast.parquet (movie_id, name, ...); None = use `top_cast`
                  languages:pd.DataFrame|None=None,    # languages.parquet (iso_639_1, name), for language names
                  fingerprint:str|None=None,           # the clean data's manifest fingerprint
-                 source:Path|None=None):              # folder the tables were read from
+                 source:Path|None=None,               # folder the tables were read from
+                 aliases=()):                         # (movie id, original title) pairs, searched like titles
         missing = [c for c in _MOVIE_COLS if c not in movies.columns]
         if missing: raise MovierecError(f"movies table lacks columns {missing}: rebuild it with `movierec etl`")
         m = movies.sort_values(['id']).reset_index(drop=True)
@@ -178,7 +179,8 @@ class Catalog:
         for c in ('title', 'release_date'): self.a[c] = self.a[c].astype(object)
         votes, rows = self.a['vote_count'], np.arange(len(m))
         self.titles = _Names(self.a['title'], rows, 'la película', order=-votes, weight=votes)   # most voted first
-        self.matcher = Matcher(self.a['title'], votes)    # the titles' one matcher, shared with the recommender
+        alias_rows = [(self.pos_by_id[int(i)], a) for i, a in aliases if int(i) in self.pos_by_id]
+        self.matcher = Matcher(self.a['title'], votes, alias_rows)   # the one title matcher, as the recommender's
         self.companies = _Names(*_explode(m, 'companies'), 'la productora')
         names, pos = _explode(m, 'countries')
         codes, cpos = _explode(m, 'country_codes')
@@ -203,7 +205,8 @@ class Catalog:
         return f'Catalog({len(self)} movies, {len(self.actors)} actors, {len(self.directors)} directors)'
 
 # %% ../nbs/02_queries.ipynb #94fae323
-_OPTIONAL = {'cast': ['movie_id', 'name'], 'languages': ['iso_639_1', 'name']}
+_OPTIONAL = {'cast': ['movie_id', 'name'], 'languages': ['iso_639_1', 'name'],
+             'original_titles': ['movie_id', 'original_title']}
 
 @patch(cls_method=True)
 def load(cls:Catalog, clean_dir:str|Path|None=None # folder written by `movierec etl`
@@ -213,7 +216,9 @@ def load(cls:Catalog, clean_dir:str|Path|None=None # folder written by `movierec
     fp = clean_manifest(d).get('fingerprint')
     movies = read_table(d, 'movies', _MOVIE_COLS)   # only what the questions use
     more = {k: read_table(d, k, cols, optional=True) for k, cols in _OPTIONAL.items()}
-    return cls(movies, cast=more['cast'], languages=more['languages'], fingerprint=fp, source=d)
+    orig = more['original_titles']
+    aliases = [] if orig is None else list(zip(orig['movie_id'].tolist(), orig['original_title'].tolist()))
+    return cls(movies, cast=more['cast'], languages=more['languages'], fingerprint=fp, source=d, aliases=aliases)
 
 # %% ../nbs/02_queries.ipynb #70abedfa
 @patch

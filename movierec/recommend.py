@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, scipy.sparse as sp
 from fastcore.basics import patch
 from rapidfuzz import process
 from .config import MovierecError, resolve_dir, write_json, ensure_dir, sha256_file, writer_lock, publish_dir
-from .store import clean_manifest, model_manifest, model_files, read_movies as _read_movies
+from .store import clean_manifest, model_manifest, model_files, read_table, read_movies as _read_movies
 from .names import Matcher, normalize_name, split_year
 
 # %% auto #0
@@ -234,7 +234,8 @@ def _label(m:dict)->str:
 class Recommender:
     "A trained model: the top-K table, the TF-IDF rows (for explanations and scoring) and the movies it covers."
     def __init__(self, movies:pd.DataFrame, X, features:pd.DataFrame, idx:np.ndarray, score:np.ndarray,
-                 manifest:dict, dirs:tuple|None=None):
+                 manifest:dict, dirs:tuple|None=None,
+                 aliases=()): # (movie id, other title) pairs: original titles found like titles
         self.manifest, self.name, self.K = manifest, manifest.get('name'), int(idx.shape[1])
         self.X, self.idx, self.score = X.tocsr(), idx, score
         self.terms = features['term'].to_numpy(object)
@@ -244,6 +245,7 @@ class Recommender:
         cols = ['title', 'year', 'genres', 'directors', 'overview', 'vote_count', 'original_language']
         self.movies = m.set_index('id')[cols]
         self._columns(m)
+        self._aliases = [(self._row[int(i)], a) for i, a in aliases if int(i) in self._row]
         self._index_names()
         self._XT, self._taste, self._masks, self._lock = None, None, {}, threading.Lock()
 
@@ -270,7 +272,7 @@ def _columns(self:Recommender, m:pd.DataFrame):
 @patch
 def _index_names(self:Recommender):
     "Precompute the lookup structures of resolve(), suggest() and the filters."
-    self.matcher = Matcher(self._titles, self._votes)   # the one title matcher of every face (movierec.names)
+    self.matcher = Matcher(self._titles, self._votes, self._aliases)   # the one title matcher (movierec.names)
     self._genre_names = {normalize_name(g): g for gs in self._genres for g in gs}
     rows = {}
     for r, gs in enumerate(self._genres):
@@ -292,6 +294,11 @@ def _read_files(d:Path, name:str, model_dir):
         raise _damaged(name, model_dir, e) from None
 
 # %% ../nbs/03_recommend.ipynb #32ee689a
+def _aliases(clean_dir)->list[tuple[int, str]]:
+    "(movie id, original title) pairs of the clean data (none from an ETL older than the table)."
+    t = read_table(clean_dir, 'original_titles', optional=True)
+    return [] if t is None else list(zip(t['movie_id'].tolist(), t['original_title'].tolist()))
+
 @patch(cls_method=True)
 def load(cls:Recommender, model_dir=None, clean_dir=None, name:str|None=None)->Recommender:
     "Load model `name` (default DEFAULT_MODEL) checked against the clean data it was trained on."
@@ -304,7 +311,7 @@ def load(cls:Recommender, model_dir=None, clean_dir=None, name:str|None=None)->R
     if not np.array_equal(ids, movies['id'].to_numpy(np.int64)) or idx.shape[0] != len(ids) or X.shape[0] != len(ids):
         raise MovierecError(f'model {name!r} in {model_dir} does not match the movies of {clean_dir}; '
                             'run `movierec train`')
-    return cls(movies, X, feats, idx, score, man, dirs=(Path(model_dir), Path(clean_dir)))
+    return cls(movies, X, feats, idx, score, man, dirs=(Path(model_dir), Path(clean_dir)), aliases=_aliases(clean_dir))
 
 # %% ../nbs/03_recommend.ipynb #cd10076a
 @patch
