@@ -48,13 +48,18 @@ def fit_ease(X:sp.spmatrix, lam:float=LAMBDA)->tuple[np.ndarray, np.ndarray]:
     "EASE on the movies someone rated: (their column indices, dense float32 weights B with a zero diagonal)."
     act = np.flatnonzero(np.asarray(X.getnnz(axis=0)) > 0)
     Xa = sp.csr_matrix(X)[:, act].astype(np.float32)
-    G = (Xa.T @ Xa).toarray()
-    G[np.diag_indices_from(G)] += lam
-    P = _spd_inverse(G)
+    P = _woodbury_inverse(Xa, lam) if Xa.shape[0] < Xa.shape[1] else _spd_inverse(_gram(Xa, lam))
     B = P / -np.diag(P)
     np.fill_diagonal(B, 0)
     return act, B
 
+def _gram(Xa:sp.csr_matrix, lam:float)->np.ndarray:
+    "XᵀX + λI as a dense float32 matrix (movies × movies)."
+    G = (Xa.T @ Xa).toarray()
+    G[np.diag_indices_from(G)] += lam
+    return G
+
+# %% ../nbs/12_taste.ipynb #b3wood01
 def _spd_inverse(G:np.ndarray)->np.ndarray:
     "Inverse of a symmetric positive definite float32 matrix by Cholesky (half the work of a general inverse)."
     c, info = sl.lapack.spotrf(G, lower=True, overwrite_a=True)
@@ -63,6 +68,15 @@ def _spd_inverse(G:np.ndarray)->np.ndarray:
     iu = np.triu_indices(len(c), 1)
     c[iu] = c.T[iu]
     return c
+
+def _woodbury_inverse(Xa:sp.csr_matrix, lam:float)->np.ndarray:
+    "(XᵀX + λI)⁻¹ = (I − Xᵀ(XXᵀ + λI)⁻¹X) / λ: a users × users solve, for when there are fewer users than movies."
+    K = (Xa @ Xa.T).toarray().astype(np.float64)
+    K[np.diag_indices_from(K)] += lam
+    Z = sl.cho_solve(sl.cho_factor(K, lower=True), Xa.toarray().astype(np.float64)).astype(np.float32)
+    P = np.asarray(Xa.T @ Z) * np.float32(-1 / lam)
+    P[np.diag_indices_from(P)] += np.float32(1 / lam)
+    return P
 
 # %% ../nbs/12_taste.ipynb #37be1851
 def prune(act:np.ndarray, B:np.ndarray, n:int, keep:int=KEEP)->sp.csr_matrix:
