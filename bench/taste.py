@@ -7,7 +7,9 @@
 2. the collaborative build on ratings_small's users replicated under new ids to --rows ratings (sparse Gram, EASE by
    Cholesky, pruning), time and peak memory in a child process, next to a naive pandas pivot + dense Gram at a
    smaller size (the dense user × movie matrix at 26M rows would not fit: its size is printed);
-3. `movierec evaluate --ranking` wall time and peak memory (a child process).
+3. `movierec evaluate --ranking` wall time and peak memory (a child process);
+4. one EASE fit on ratings_small (all ratings): the Woodbury users × users solve that fit_ease uses when fewer people
+   than movies rated, next to the movies × movies Cholesky inverse (the naive way here), and their largest difference.
 """
 import argparse, os, resource, subprocess, sys, time
 import numpy as np, pandas as pd, scipy.sparse as sp
@@ -99,15 +101,31 @@ def bench_evaluate(clean_dir, model_dir):
           f'{cpu.ru_utime + cpu.ru_stime:.0f}s; wall time depends on what else runs)')
 
 
+def bench_ease(clean_dir):
+    from movierec.taste import _gram, _spd_inverse, _woodbury_inverse, interactions, read_ratings
+    ids = pd.read_parquet(os.path.join(clean_dir, 'movies.parquet'), columns=['id'])['id'].to_numpy()
+    X = interactions(read_ratings(clean_dir), ids, 1.0)
+    Xa = X[:, np.flatnonzero(X.getnnz(axis=0) > 0)].astype(np.float32)
+    t, c = time.perf_counter(), time.process_time()
+    Pw = _woodbury_inverse(Xa, 200.0)
+    tw, cw = time.perf_counter() - t, time.process_time() - c
+    t, c = time.perf_counter(), time.process_time()
+    Pc = _spd_inverse(_gram(Xa, 200.0))
+    tc, cc = time.perf_counter() - t, time.process_time() - c
+    print(f'EASE inverse, {Xa.shape[0]} users x {Xa.shape[1]} movies: Woodbury {tw:.1f}s wall / {cw:.1f}s CPU; '
+          f'naive Cholesky {tc:.1f}s wall / {cc:.1f}s CPU; largest difference {np.abs(Pw - Pc).max():.1e}')
+
+
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--clean-dir', required=True)
     ap.add_argument('--model-dir', required=True)
     ap.add_argument('--rows', type=int, default=26_000_000, help='ratings of the scale build (default 26M)')
     ap.add_argument('--naive-rows', type=int, default=1_000_000, help='ratings of the naive dense build (default 1M)')
-    ap.add_argument('--skip', action='append', default=[], choices=['query', 'build', 'evaluate'])
+    ap.add_argument('--skip', action='append', default=[], choices=['query', 'build', 'evaluate', 'ease'])
     a = ap.parse_args()
     print(f'{os.cpu_count()} CPUs')
     if 'query' not in a.skip: bench_query(a.clean_dir, a.model_dir)
     if 'evaluate' not in a.skip: bench_evaluate(a.clean_dir, a.model_dir)
+    if 'ease' not in a.skip: bench_ease(a.clean_dir)
     if 'build' not in a.skip: bench_build(a.clean_dir, a.rows, a.naive_rows)
