@@ -121,7 +121,10 @@ def _pipeline_parser()->argparse.ArgumentParser:
 def _train_stale(models:Path, clean:Path)->str|None:
     "Why the model must be retrained, or None when it loads for `clean`."
     from movierec.recommend import Recommender
-    try: Recommender.load(model_dir=models, clean_dir=clean)
+    from movierec.store import model_manifest
+    try:
+        Recommender.load(model_dir=models, clean_dir=clean)
+        if (Path(clean)/'ratings.parquet').is_file(): model_manifest(models, 'taste', clean)   # fans need it too
     except MovierecError as e: return str(e)
     return None
 
