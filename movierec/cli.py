@@ -21,7 +21,7 @@ COMMANDS = {
     'serve':     ('movierec.api',       'serve_cli',     'start the FastAPI service'),
     'app':       ('movierec.appserver', 'app_cli',       'serve the interactive recommender with Voila'),
     'pipeline':  ('movierec.pipeline',  'pipeline_cli',  'run every stage whose outputs are missing or stale'),
-    'lab':       ('movierec.workbench', 'lab_cli',       'JupyterLab on the notebooks, their data and the "movierec" kernel'),
+    'lab':       ('movierec.workbench', 'lab_cli',       'JupyterLab on the notebooks with their data'),
     'docs':      ('movierec.workbench', 'docs_cli',      'offline HTML docs in _docs/ from the executed notebooks'),
 }
 

@@ -84,7 +84,8 @@ def ensure_dir(path:Path|str,          # folder to create (with its parents) whe
     "`path` as an existing folder, or a `MovierecError` saying why it cannot be one (a file in the way...)."
     path = Path(path)
     try: path.mkdir(parents=True, exist_ok=True)
-    except FileExistsError: raise MovierecError(f'the {what} {path} is a file, not a folder; pass another path') from None
+    except FileExistsError:
+        raise MovierecError(f'the {what} {path} is a file, not a folder; pass another path') from None
     except NotADirectoryError:
         blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent)
         msg = f'cannot create the {what} {path}: {blocker} is a file, not a folder; pass another path'

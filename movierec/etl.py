@@ -177,7 +177,8 @@ def _frame(led, name, header, rows, required):
     missing = [c for c in required if c not in header]
     if missing: raise MovierecError(f'{name}: the header lacks the column(s) {missing}; is this the Kaggle file?')
     dup = sorted({c for c in header if header.count(c) > 1})
-    if dup: raise MovierecError(f'{name}: the header names the column(s) {dup} more than once, so their cells are ambiguous; '
+    if dup: raise MovierecError(f'{name}: the header names the column(s) {dup} more than once, '
+                                'so their cells are ambiguous; '
                                 'replace it with the file from the Kaggle dataset.')
     n = len(header)
     good = [len(r) == n for r in rows]
@@ -268,6 +269,8 @@ def _table(cols, schema):
 def _schema(*names, ints=()):
     return pa.schema([(n, pa.int64() if n in ('movie_id', 'position', *ints) else pa.string()) for n in names])
 
+
+# %% ../nbs/01_etl.ipynb #24fc0f9f
 TIDY = {  # table -> (source column, {raw key: output column}, schema)
     'genres': ('genres', {'id': 'genre_id', 'name': 'name'},
                _schema('movie_id', 'position', 'genre_id', 'name', ints=('genre_id',))),
@@ -364,7 +367,8 @@ def clean_credits(led, name, header, rows, movie_ids, progress=False)->tuple[dic
         return (o is None, o or 0)
     top = {i: [str(d['name']) for d in sorted(c, key=_order) if d.get('name') is not None][:5]
            for i, c in zip(ids, cast)}
-    ct = _table(_tidy(ids, cast, dict(id='person_id', name='name', character='character', order='order', gender='gender',
+    ct = _table(_tidy(ids, cast, dict(id='person_id', name='name', character='character', order='order',
+                                      gender='gender',
                                       cast_id='cast_id', credit_id='credit_id')), CAST_SCHEMA)
     cr = _table(_tidy(ids, crew, dict(id='person_id', name='name', job='job', department='department', gender='gender',
                                       credit_id='credit_id')), CREW_SCHEMA)
@@ -602,7 +606,8 @@ def run_etl(raw_dir:str|Path|None=None, # raw Kaggle files (default: MOVIEREC_RA
 
 # %% ../nbs/01_etl.ipynb #f4f0ca8f
 _ETL_ABOUT = ('Raw Kaggle files of The Movies Dataset -> clean parquet tables (movies, genres, companies, countries, '
-              'languages, collections, cast, crew, keywords, ratings), a quarantine of every dropped row with its reason, '
+              'languages, collections, cast, crew, keywords, ratings), a quarantine of every dropped row with its '
+              'reason, '
               'a report and a manifest.')
 
 def _print_reconciliation(rep:dict):
@@ -610,7 +615,8 @@ def _print_reconciliation(rep:dict):
     for f in rep['files'].values():
         q = ', '.join(f'{k} {v}' for k, v in f['quarantined'].items()) or 'none'
         b = ', '.join(f'{k} {v}' for k, v in f['blanked'].items())
-        line = f"{f['file']}: read {f['rows_read']:,} = kept {f['rows_kept']:,} + quarantined {f['rows_quarantined']:,} ({q})"
+        counts = f"read {f['rows_read']:,} = kept {f['rows_kept']:,} + quarantined {f['rows_quarantined']:,}"
+        line = f"{f['file']}: {counts} ({q})"
         print(line + (f'; blanked cells: {b}' if b else ''))
 
 def _note_duplicates(raw:Path):
