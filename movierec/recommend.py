@@ -149,8 +149,6 @@ def read_movies(clean_dir=None)->pd.DataFrame:
         df[c] = [[] for _ in range(len(df))] if c in LIST_FIELDS else None
     return df[MOVIE_COLUMNS]
 
-_clean_manifest = clean_manifest   # the name movierec.taste imports from here
-
 # %% ../nbs/03_recommend.ipynb #01617be6
 def _vectorizer_params(fields)->dict:
     "The settings of each field's vectorizer, for the manifest."
@@ -182,9 +180,6 @@ def _variant_weights(name:str, weights:dict|None)->dict:
     if name not in VARIANTS:
         raise MovierecError(f'unknown model {name!r}; known variants: {", ".join(VARIANTS)} (or pass weights)')
     return VARIANTS[name]
-
-# %% ../nbs/03_recommend.ipynb #405c2ffc
-_writer_lock, _staged_model = writer_lock, publish_dir   # the names movierec.taste imports from here
 
 # %% ../nbs/03_recommend.ipynb #fb187e94
 def train(clean_dir=None,  # clean data folder (default data/clean)
@@ -755,7 +750,7 @@ def train_cli(argv:list[str])->int:
     if bad: raise MovierecError(f'unknown model {bad[0]!r}; known variants: {", ".join(VARIANTS)}', hints=[*VARIANTS])
     movies = read_movies(a.clean_dir)
     ensure_dir(resolve_dir('models', a.model_dir)/names[0], 'model folder')   # a bad --model-dir fails at once
-    with _writer_lock(resolve_dir('models', a.model_dir)):   # the variants and the taste model of one run together
+    with writer_lock(resolve_dir('models', a.model_dir)):   # the variants and the taste model of one run together
         done = [n for n in names if _train_one(n, a, movies, bool(a.name))]
         if DEFAULT_MODEL in set(names) - set(done) or not done:
             raise MovierecError(f'the default model {DEFAULT_MODEL!r} could not be trained: '
