@@ -436,11 +436,11 @@ QUESTIONS = ('peliculas_idioma', 'peliculas_duracion', 'franquicia', 'peliculas_
 def ask_cli(argv:list[str]|None=None)->int:
     "movierec ask QUESTION VALUE: answer one catalogue question."
     import argparse
-    ap = argparse.ArgumentParser(prog='movierec ask', description='Answer one catalogue question over the clean data.')
+    from movierec.cli import options
+    ap = argparse.ArgumentParser(prog='movierec ask', description='Answer one catalogue question over the clean data.',
+                                 parents=[options('clean_dir', 'json')])
     ap.add_argument('question', choices=QUESTIONS, help='which question')
     ap.add_argument('value', help='its argument: a title, name, language code, Spanish month or weekday')
-    ap.add_argument('--clean-dir', help='clean data folder (default: $MOVIEREC_CLEAN_DIR, else data/clean)')
-    ap.add_argument('--json', action='store_true', help='print the whole answer as JSON')
     a = ap.parse_args(argv)
     r = getattr(Catalog.load(a.clean_dir), a.question)(a.value)
     print(json.dumps(r, ensure_ascii=False, indent=2) if a.json else r['mensaje'])
