@@ -387,18 +387,24 @@ class Filters:
     def active(self)->bool: return any(v is not None for v in vars(self).values())
 
 # %% ../nbs/03_recommend.ipynb #05f6ddd8
+def _keyed(msg:str, key:str, hints=(), **fmt)->MovierecError:
+    "A MovierecError in English (the CLI's) that also carries its message `key` and fields, for faces that translate."
+    e = MovierecError(msg, hints=list(hints))
+    e.key, e.fmt = key, fmt
+    return e
+
 def _int_or_none(name:str, v, lo:int|None=None)->int|None:
     "`v` as an int (None stays None), or a MovierecError naming the rule."
     if v is None: return None
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-        raise MovierecError(f'{name} must be an integer, got {v!r}')
-    if lo is not None and v < lo: raise MovierecError(f'{name} must be >= {lo}, got {v}')
+        raise _keyed(f'{name} must be an integer, got {v!r}', 'rec.int', name=name, value=repr(v))
+    if lo is not None and v < lo: raise _keyed(f'{name} must be >= {lo}, got {v}', 'rec.min', name=name, lo=lo, value=v)
     return int(v)
 
 def check_k(k)->int:
     "`k` if it is an integer from 1 to MAX_K, else a MovierecError naming the rule."
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_K:
-        raise MovierecError(f'k must be an integer from 1 to {MAX_K}, got {k!r}')
+        raise _keyed(f'k must be an integer from 1 to {MAX_K}, got {k!r}', 'rec.k', max=MAX_K, value=repr(k))
     return int(k)
 
 # %% ../nbs/03_recommend.ipynb #28fc1f02
@@ -411,7 +417,8 @@ def _check_genres(self:Recommender, genres)->frozenset|None:
     bad = [g for g in genres if not isinstance(g, str) or normalize_name(g) not in known]
     if not bad: return frozenset(normalize_name(g) for g in genres)
     hints = [known[c] for c, _, _ in process.extract(normalize_name(str(bad[0])), list(known), limit=3)]
-    raise MovierecError(f'unknown genre {str(bad[0])[:80]!r}; closest: {", ".join(hints)}', hints=hints)
+    genre, closest = str(bad[0])[:80], ', '.join(hints)
+    raise _keyed(f'unknown genre {genre!r}; closest: {closest}', 'rec.genre', hints, genre=genre, closest=closest)
 
 @patch
 def _check_language(self:Recommender, language)->str|None:
@@ -420,8 +427,9 @@ def _check_language(self:Recommender, language)->str|None:
     code = str(language).strip().lower()
     if code in self._lang_set: return code
     hints = [c for c, _, _ in process.extract(code, sorted(self._lang_set), limit=3)]
-    raise MovierecError(f'unknown original language {str(language)[:20]!r} (use the ISO 639-1 code, e.g. en, fr); '
-                        f'closest: {", ".join(hints)}', hints=hints)
+    code, closest = str(language)[:20], ', '.join(hints)
+    raise _keyed(f'unknown original language {code!r} (use the ISO 639-1 code, e.g. en, fr); closest: {closest}',
+                 'rec.language', hints, code=code, closest=closest)
 
 # %% ../nbs/03_recommend.ipynb #7875cb05
 @patch
@@ -437,7 +445,7 @@ def check_filters(self:Recommender,
     if k is not None: check_k(k)
     y0, y1 = _int_or_none('year_min', year_min), _int_or_none('year_max', year_max)
     if y0 is not None and y1 is not None and y0 > y1:
-        raise MovierecError(f'year_min ({y0}) is after year_max ({y1})')
+        raise _keyed(f'year_min ({y0}) is after year_max ({y1})', 'rec.years', year_min=y0, year_max=y1)
     votes = _int_or_none('min_votes', min_votes, lo=0)
     return Filters(y0, y1, self._check_genres(genres), votes, self._check_language(language))
 

@@ -418,3 +418,16 @@ def test_a_movie_without_text_is_named_in_the_readers_language(client, clean_dir
     assert b['detail'].startswith(f"{m['title']} ({m['year']}) no tiene texto en este modelo"), b
     b = err(client, f"/movies/{m['id']}/similar", 422)
     assert b['detail'].startswith(f"{m['title']} ({m['year']}) has no text in this model"), b
+
+
+@pytest.mark.parametrize('params, es, en', [
+    ({'genre': 'Comdy'}, "género desconocido: 'Comdy'", "unknown genre 'Comdy'"),
+    ({'language': 'zz'}, "idioma original desconocido: 'zz'", "unknown original language 'zz'"),
+    ({'year_min': 2000, 'year_max': 1990}, 'year_min (2000) es posterior a year_max (1990)',
+     'year_min (2000) is after year_max (1990)')])
+def test_filter_errors_speak_the_readers_language(client, params, es, en):
+    "The recommender's filter rules reach a Spanish reader in Spanish, whole, not an English sentence in a Spanish frame."
+    r = client.get('/movies/862/similar', params=params, headers=ES)
+    assert r.status_code == 422 and es in r.json()['detail'] and 'unknown' not in r.json()['detail'], r.json()
+    r = client.get('/movies/862/similar', params=params, headers={'Accept-Language': 'en'})
+    assert r.status_code == 422 and en in r.json()['detail'], r.json()
