@@ -613,14 +613,17 @@ class ContentTaste:
 
     def explain(self, liked_rows, row:int, n:int=2)->dict:
         "The liked rows `row` resembles most (at most `n`, positive cosine only)."
-        liked = np.asarray(list(liked_rows))
-        key, L = self._last   # one read: another thread may be explaining another taste
-        if key != liked.tobytes():
-            L = self.rec.X[liked]
-            self._last = (liked.tobytes(), L)   # the rows of one query's liked movies, reused for its k picks
-        c = L @ self.rec.X[row].toarray().ravel()
-        best = liked[np.argsort(-c, kind='stable')[:n]]
-        return {'resembles': [int(b) for b in best if c[liked == b][0] > 0], 'fans': []}
+        return self.explain_many(liked_rows, [row], n)[0]
+
+    def explain_many(self, liked_rows, rows, n:int=2)->list[dict]:
+        "`explain` for several rows at once (one sparse product for a whole list of picks)."
+        liked, rows = np.asarray(list(liked_rows)), np.asarray(list(rows), dtype=np.int64)
+        C = (self.rec.X[liked] @ self.rec.X[rows].T).toarray()
+        out = []
+        for i in range(len(rows)):
+            o = np.argsort(-C[:, i], kind='stable')[:n]
+            out.append({'resembles': [int(liked[j]) for j in o if C[j, i] > 0], 'fans': []})
+        return out
 
 _NO_RATINGS = ("'fans also liked' needs ratings: the clean data has none (ratings.parquet), or no taste model "
                "was trained; run `movierec train` on clean data with ratings, or use source='content'")
@@ -678,9 +681,10 @@ def _ref(self:Recommender, r:int, typo:str|None)->dict:
     return self._brief(r) | ({'corrected_from': typo} if typo else {})
 
 @patch
-def _taste_why(self:Recommender, liked_rows, j:int)->dict:
-    e = self.taste.explain(liked_rows, j)
-    return {key: [self._brief(o) for o in e.get(key, [])] for key in ('resembles', 'fans')}
+def _taste_why(self:Recommender, liked_rows, rows)->list[dict]:
+    "The why of each pick in `rows`: the liked movies it resembles and whose fans liked it, as brief movies."
+    es = self.taste.explain_many(liked_rows, rows) if len(rows) else []
+    return [{key: [self._brief(o) for o in e.get(key, [])] for key in ('resembles', 'fans')} for e in es]
 
 # %% ../nbs/03_recommend.ipynb #834c4583
 @patch
@@ -698,7 +702,8 @@ def for_taste(self:Recommender, liked,   # titles or ids the person liked (one o
     if source == 'hybrid' and not self.taste.has_ratings: source = 'content'
     s = np.asarray(self.taste.scores(lrows, drows, source), np.float64)
     top = _top_rows(s, self._pass(f, lrows + drows) & np.isfinite(s), k, tie=-self._votes)
-    recs = [self._brief(j) | {'score': round(float(s[j]), 4), 'why': self._taste_why(lrows, j)} for j in top]
+    whys = self._taste_why(lrows, top)
+    recs = [self._brief(j) | {'score': round(float(s[j]), 4), 'why': w} for j, w in zip(top, whys)]
     return {'liked': [self._ref(r, t) for r, t in L], 'disliked': [self._ref(r, t) for r, t in D],
             'recommendations': recs}
 
