@@ -12,7 +12,7 @@ from .supervise import (bind_problem, wait_port, start, stop, watch_parent, hand
                                 say, _stamp, _alive)
 
 # %% auto #0
-__all__ = ['WIDGET_EXTENSIONS', 'ORPHAN_TIMEOUT', 'IDLE_TIMEOUT', 'MAX_KERNELS', 'BUSY_PAGE', 'offline_template',
+__all__ = ['WIDGET_EXTENSIONS', 'ORPHAN_TIMEOUT', 'IDLE_TIMEOUT', 'MAX_KERNELS', 'LEFT_TIMEOUT', 'BUSY_PAGE', 'offline_template',
            'write_template', 'quick_check', 'check_ready', 'app_notebook', 'prepare_runtime', 'claim_runtime',
            'clean_stale_runtimes', 'voila_command', 'voila_env', 'follow_log', 'app_cli']
 
@@ -132,7 +132,7 @@ def clean_stale_runtimes(tmp:Path|None=None)->list[Path]:
 
 # %% ../nbs/09b_appserver.ipynb #54e4ebcc
 WIDGET_EXTENSIONS = ('@jupyter-widgets/jupyterlab-manager', '@voila-dashboards/widgets-manager8')
-ORPHAN_TIMEOUT = 30   # s without any page connected before a kernel is shut down (checked every 10 s)
+ORPHAN_TIMEOUT = 30   # s a kernel no page ever connected to lives (checked every 5 s)
 IDLE_TIMEOUT = 30*60  # s of inactivity before a connected kernel is culled
 MAX_KERNELS = 6       # kernels serving pages at once (the pre-heated pool not counted)
 _VOILA_ENTRY = 'from movierec.appserver import _voila_main; _voila_main()'
@@ -141,7 +141,7 @@ def _kernel_args(pool_size:int, max_kernels:int, idle_timeout:float)->list[str]:
     "Voila options for the pool, the culling of kernels and the cap."
     heat = ['--preheat_kernel=True', f'--pool_size={pool_size}', '--VoilaKernelManager.fill_delay=5']
     mkm = '--MappingKernelManager.'
-    cull = [f'{mkm}cull_idle_timeout={int(idle_timeout)}', f'{mkm}cull_interval=10', f'{mkm}cull_connected=True']
+    cull = [f'{mkm}cull_idle_timeout={int(idle_timeout)}', f'{mkm}cull_interval=5', f'{mkm}cull_connected=True']
     cap = [f'--AppKernelManager.max_kernels={max_kernels}', f'--AppKernelManager.orphan_timeout={ORPHAN_TIMEOUT}']
     return (heat if pool_size > 0 else ['--preheat_kernel=False']) + cull + cap
 
@@ -173,14 +173,20 @@ def _pooled(km)->set:
             if f.done() and not f.cancelled() and f.exception() is None: ids.add(f.result().get('kernel_id'))
     return ids
 
-def _orphans(km, since:dict, now:float)->list[str]:
-    "Kernels with no page connected, not pooled, idle, for longer than `km.orphan_timeout` (`since` is updated)."
-    pooled, found = _pooled(km), []
+LEFT_TIMEOUT = 5   # s a kernel whose page went away waits for it to reconnect (a reload gets a new kernel anyway)
+
+def _orphans(km, since:dict, now:float, seen:set|None=None)->list[str]:
+    "Idle kernels, not pooled, with no page connected for too long (`since` and `seen` are updated)."
+    pooled, found, seen = _pooled(km), [], set() if seen is None else seen
     for kid in list(km._kernels):
-        if kid in pooled or km._kernel_connections.get(kid, 0): since.pop(kid, None)
-        elif now - since.setdefault(kid, now) > km.orphan_timeout and km._kernels[kid].execution_state == 'idle':
-            found.append(kid)
+        if kid in pooled or km._kernel_connections.get(kid, 0):
+            since.pop(kid, None)
+            if kid not in pooled: seen.add(kid)   # a page connected: once it leaves, its kernel serves nobody
+            continue
+        limit = LEFT_TIMEOUT if kid in seen else km.orphan_timeout
+        if now - since.setdefault(kid, now) > limit and km._kernels[kid].execution_state == 'idle': found.append(kid)
     for kid in set(since) - set(km._kernels): since.pop(kid)
+    seen &= set(km._kernels)
     return found
 
 # %% ../nbs/09b_appserver.ipynb #aef3a034
@@ -190,12 +196,12 @@ def _kernel_manager_class(base):
     class AppKernelManager(base):
         orphan_timeout = Float(ORPHAN_TIMEOUT, config=True, help='seconds a kernel may live with no page connected')
         max_kernels = Integer(MAX_KERNELS, config=True, help='kernels serving pages at once (pool not counted)')
-        _since = {}
+        _since, _seen = {}, set()
         def in_use(self)->int: return len(set(self._kernels) - _pooled(self))
         def full(self)->bool: return self.in_use() >= self.max_kernels
         async def cull_kernels(self):
-            for kid in _orphans(self, self._since, time.monotonic()):
-                self.log.info('shutting down kernel %s: no page connected for %ss', kid, int(self.orphan_timeout))
+            for kid in _orphans(self, self._since, time.monotonic(), self._seen):
+                self.log.info('shutting down kernel %s: no page connected', kid)
                 await self.shutdown_kernel(kid)
             await super().cull_kernels()
     return AppKernelManager
