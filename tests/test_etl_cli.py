@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from conftest import movierec
 
-TABLES = ['cast', 'collections', 'companies', 'countries', 'crew', 'genres', 'keywords', 'languages', 'movies',
+TABLES = ['cast', 'collections', 'companies', 'countries', 'crew', 'genres', 'keywords', 'languages', 'movies', 'original_titles',
           'movies_recomendacion', 'quarantine', 'ratings']
 DROPPED = ['video', 'imdb_id', 'adult', 'original_title', 'poster_path', 'homepage']
 
