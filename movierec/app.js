@@ -57,7 +57,8 @@
       const said = app.querySelector('.mr-browser-lang input');
       if (said && !said.dataset.sent) {
         said.dataset.sent = '1';
-        said.value = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language]).join(',');
+        const langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+        said.value = langs.join(',');
         said.dispatchEvent(new Event('input', { bubbles: true }));
       }
       app.querySelectorAll('.mr-carrier input, .mr-browser-lang input').forEach(function (i) {
