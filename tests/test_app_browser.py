@@ -249,6 +249,8 @@ def test_keyboard_only_fast_typist(browser, served, rec):
     page.keyboard.type('Toy Story', delay=10)
     page.keyboard.press('Enter')
     wait_text(page, '.mr-query-info', 'Toy Story (1995)')
+    # the heading and the cards are two widgets, updated by two messages: wait for the cards too
+    page.wait_for_function('() => document.querySelectorAll(".mr-card").length === 5', timeout=WAIT)
     assert card_ids(page) == [m['id'] for m in rec.similar(862, k=5)['recommendations']]
     assert 'No movie called' not in page.inner_text('.mr-notice')
     assert tab_to(page, 'e => e.classList.contains("mr-card")')
