@@ -39,6 +39,9 @@ $(VENV)/.installed: settings.ini setup.py requirements.lock
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
 	-@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbdev_install_hooks </dev/null
+	-@hook=$$(git rev-parse --git-path hooks/post-merge 2>/dev/null) && test -f "$$hook" && \
+	  printf '#!/bin/bash\n"%s/nbdev_trust" || true\n' "$(abspath $(BIN))" > "$$hook"   # git pull finds the venv's nbdev
+	-@git config merge.nbdev-merge.driver "$(abspath $(BIN))/nbdev_merge %O %A %B %P" 2>/dev/null || true
 	@touch $@
 
 # The versions installed in .venv (the ones tested) stay pinned; packages settings.ini newly requires are resolved.
