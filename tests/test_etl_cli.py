@@ -166,7 +166,8 @@ def test_two_runs_identical(sample_raw, clean_dir, tmp_path):
 
 
 def test_raw_dir_from_environment(sample_raw, tmp_path):
-    r = movierec('etl', '--out', tmp_path/'o', '--no-progress', env={'MOVIEREC_RAW_DIR': str(sample_raw)})
+    "Also: `--clean-dir` names the output folder as in train and pipeline (an alias of `--out`)."
+    r = movierec('etl', '--clean-dir', tmp_path/'o', '--no-progress', env={'MOVIEREC_RAW_DIR': str(sample_raw)})
     assert (tmp_path/'o'/'movies.parquet').is_file() and 'movies_metadata.csv.gz' in r.stdout
 
 
