@@ -1,26 +1,67 @@
 // movierec app (nbs/09_app.ipynb): loaded by movierec.app.page_assets() into the Voila page.
-// 1. Enter in the title box sends the box's text itself (through the hidden .mr-carrier text widget), so the kernel
-//    recommends exactly what the box shows even when the last keystrokes' value updates are still queued.
+// 1. The title box belongs to the page. Enter in it (or the Recommend button) sends the box's text itself with the
+//    page's request number n, as 'n\x01text' through the hidden .mr-carrier text widget, so the kernel recommends
+//    exactly what the box shows even when the last keystrokes' value updates are still queued. The kernel never
+//    writes the box: it says what the box should show in the hidden .mr-answer widget (data-seq, data-text), and
+//    that is put in the box only if it answers the newest request and nothing was typed in the box since.
 // 2. Accessibility that ipywidgets cannot express: landmarks, a live region, aria-pressed on toggle buttons.
 (function () {
   if (window.__movierecApp) return;
   window.__movierecApp = true;
-  let n = 0;
+  const states = new WeakMap();
+  function state(app) {
+    if (!states.has(app)) states.set(app, { sent: 0, edits: 0, since: 0, applied: '' });
+    return states.get(app);
+  }
+  function send(app) {
+    const box = app.querySelector('.mr-title input');
+    const carrier = app.querySelector('.mr-carrier input');
+    if (!box || !carrier) return;
+    const s = state(app);
+    s.sent += 1;
+    s.since = s.edits;
+    app.dataset.sent = String(s.sent);
+    carrier.value = s.sent + '\u0001' + box.value;
+    carrier.dispatchEvent(new Event('input', { bubbles: true }));
+  }
   function onKey(e) {
     const box = e.target && e.target.closest ? e.target.closest('.mr-title') : null;
     if (!box || e.key !== 'Enter' || e.isComposing) return;
     e.preventDefault();
     e.stopImmediatePropagation();
-    if (e.type !== 'keydown') return;
-    const app = box.closest('.mr-app') || document;
-    const carrier = app.querySelector('.mr-carrier input');
-    if (!carrier) return;
-    n += 1;
-    carrier.value = n + '\u0001' + e.target.value;
-    carrier.dispatchEvent(new Event('input', { bubbles: true }));
+    const app = box.closest('.mr-app');
+    if (app && e.type === 'keydown') send(app);
   }
   document.addEventListener('keydown', onKey, true);
   document.addEventListener('keypress', onKey, true);
+  // what the person typed (trusted events only: the script's own updates of the box do not count)
+  document.addEventListener('input', function (e) {
+    const app = e.isTrusted && e.target.closest && e.target.closest('.mr-title') ? e.target.closest('.mr-app') : null;
+    if (app) state(app).edits += 1;
+  }, true);
+  // Recommend sends the box's text like Enter; any other click or choice is a request whose answer may fill the box
+  function onAct(e) {
+    const app = e.isTrusted && e.target.closest ? e.target.closest('.mr-app') : null;
+    if (!app || e.target.closest('.mr-title')) return;
+    if (e.type === 'click' && e.target.closest('.mr-go')) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      return send(app);
+    }
+    state(app).since = state(app).edits;
+  }
+  document.addEventListener('click', onAct, true);
+  document.addEventListener('change', onAct, true);
+  function answer(app) {
+    const a = app.querySelector('.mr-answer [data-n]');
+    const box = app.querySelector('.mr-title input');
+    const s = state(app);
+    if (!a || !box || a.dataset.n === s.applied) return;
+    s.applied = a.dataset.n;
+    if (Number(a.dataset.seq) < s.sent || s.edits !== s.since || box.value === a.dataset.text) return;
+    box.value = a.dataset.text;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+  }
 
   function text(app, key) {
     const el = app.querySelector('.mr-aria [data-' + key + ']');
@@ -73,7 +114,10 @@
     queued = true;
     requestAnimationFrame(function () { queued = false; apply(); });
   }
-  new MutationObserver(later).observe(document.documentElement,
+  new MutationObserver(function () {
+    document.querySelectorAll('.mr-app').forEach(answer);
+    later();
+  }).observe(document.documentElement,
     { childList: true, subtree: true, attributes: true, attributeFilter: ['class'] });
   later();
 })();

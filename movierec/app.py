@@ -251,7 +251,8 @@ class RecommenderApp:
                  lang:str='en'):          # first language of the page
         self.rec, self.lang, self.mode = rec, lang, 'single'
         self.current, self.corrected, self.taste_items, self.renders = None, None, [], 0
-        self._muted, self._sugg, self._said, self._submitted, self._shown = False, [], None, ('', 0.0), ''
+        self._muted, self._sugg, self._said, self._submitted = False, [], None, ('', 0.0)
+        self.seq, self.shown, self.asked, self._answers = 0, '', '', 0   # the browser's requests: see `_carried`
         self.lang_chosen = False   # True once the URL or the person chose the language
         ch = catalogue_choices(rec.movies)
         self.bounds, self.has_fans = ch['years'], bool(getattr(getattr(rec, 'taste', None), 'has_ratings', False))
@@ -279,6 +280,7 @@ def _search_widgets(self:RecommenderApp, n_suggest:int):
     self.picker = _w(W.Dropdown(options=[]), 'mr-picker', display='none')
     self.taste_box = _w(W.VBox([]), 'mr-taste', display='none')
     self.carrier = _w(W.Text(continuous_update=True), 'mr-carrier', display='none')
+    self.answer = _w(W.HTML(), 'mr-answer', display='none')
 
 # %% ../nbs/09_app.ipynb #widgets1
 @patch
@@ -318,7 +320,7 @@ def _layout(self:RecommenderApp)->W.VBox:
                  'mr-filters')
     body = _w(W.HBox([self.results, self.chart]), 'mr-body')
     results = _w(W.VBox([self.query_info, self.source, body]), 'mr-results-box')
-    hidden = [self.live, self.aria, self.carrier, self.browser_lang]
+    hidden = [self.live, self.aria, self.carrier, self.answer, self.browser_lang]
     return _w(W.VBox([top, search, filters, results, *hidden]), 'mr-app')
 
 # %% ../nbs/09_app.ipynb #relabel0
@@ -421,35 +423,42 @@ def type_text(self:RecommenderApp, text:str):
 
 @patch
 def _late(self:RecommenderApp, text:str)->bool:
-    "Is `text` a late update of the box (a prefix of what Enter just sent)? Then the box is put back."
+    "Is `text` a late update of the box: what it was asked to show, or a prefix of what was submitted in the last 3 s?"
     done, at = self._submitted
-    if not text or time.monotonic() - at > 3 or not done.startswith(text): return False
-    if text == done: self._submitted = ('', 0.0)   # the last of them: the box's final text
-    self._set_title(self._shown)
-    return True
+    if text and text == self.shown.strip(): return True
+    return bool(text) and time.monotonic() - at <= 3 and done.startswith(text)
 
 @patch
 def _set_title(self:RecommenderApp, text:str):
-    "Show `text` in the title box (no suggestions for it); a late update of the box from the browser is undone."
-    self._shown = text
-    self._muted = True
-    try: self.title.value = text
-    finally: self._muted = False
+    "Ask the page to show `text` in the title box (it does unless the person typed since their last request)."
+    self.shown = text
+    self._answer()
+
+@patch
+def _answer(self:RecommenderApp, done:bool=False):
+    "Tell the page's script what the box should show after request `seq`; `done`: all of that request is rendered."
+    self._answers += 1
+    attrs = f'data-seq="{self.seq}" data-n="{self._answers}" data-text="{_e(self.shown)}"'
+    end = f' data-done="{self.seq}"' if done else ''
+    self.answer.value = f'<span {attrs}{end}></span>'
 
 # %% ../nbs/09_app.ipynb #typing1
 @patch
 def _carried(self:RecommenderApp, value:str):
-    "Enter pressed in the title box: `value` is 'n\\x01<the box's text>'."
-    if '\x01' not in (value or ''): return
-    text = value.split('\x01', 1)[1]
-    self._set_title(text)
+    "Enter or Recommend in the page: `value` is '<n>\\x01<the box's text>', n counting the page's requests."
+    n, sep, text = (value or '').partition('\x01')
+    if not sep or not n.isdigit() or int(n) <= self.seq: return   # not a request, or one already answered
+    self.seq = int(n)
+    self.shown = text
     self.submit(text)
+    self._answer(done=True)
 
 @patch
 @_safe
 def submit(self:RecommenderApp, text:str|None=None):
     "Enter or the Recommend/Add button: recommend for (or add) the typed title."
-    text = (self.title.value if text is None else text).strip()
+    self.asked = self.title.value if text is None else text
+    text = self.asked.strip()
     self._submitted = (text, time.monotonic())
     if not text: return self._say('app.no_title')
     if self.mode == 'taste': self.add_taste(text)
@@ -460,6 +469,7 @@ def submit(self:RecommenderApp, text:str|None=None):
 def pick_suggestion(self:RecommenderApp, i:int):
     "A suggestion button was clicked."
     if i >= len(self._sugg): return
+    self.asked = self.buttons[i].description
     if self.mode == 'taste': self.add_taste(self._sugg[i]['id'])
     else: self.choose(self._sugg[i]['id'])
 
@@ -623,12 +633,12 @@ def refresh(self:RecommenderApp):
 @patch
 def _render(self:RecommenderApp, recs:list, head:str):
     self.renders += 1
-    self.query_info.value = f'<h2 class="mr-query">{_e(head)}</h2>'
+    self.query_info.value = f'<h2 class="mr-query" data-seq="{self.seq}">{_e(head)}</h2>'
     top = max([float(r.get('score') or 0) for r in recs] + [0.0])
     info = lambda r: _movie_info(self.rec.movies, r['id'])
     cards = ''.join(card_html(i, r, info(r), top, self.lang) for i, r in enumerate(recs, 1))
-    inner = f'class="mr-results-inner" data-render="{self.renders}" data-count="{len(recs)}"'
-    self.results.value = f'<div {inner}>{cards}</div>'
+    inner = f'class="mr-results-inner" data-render="{self.renders}" data-count="{len(recs)}" data-seq="{self.seq}"'
+    self.results.value = f'<div {inner} data-asked="{_e(self.asked)}">{cards}</div>'
     self.chart.value = chart_html(recs, self.lang)
     self.live.value = f'<p>{_e(t("app.announce", self.lang, count=len(recs), query=head))}</p>'
 
