@@ -9,13 +9,14 @@ from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp
 from .config import MovierecError, resolve_dir
 from .recommend import DEFAULT_MODEL, VARIANTS, Recommender, read_movies, train
-from .taste import (COLD, KEEP, LAMBDA, LIKED, OTHER, W_COLD, W_CONTENT, W_POP, _prior, fit_ease,
-                            interactions, prune, read_ratings)
+import itertools
+from .taste import (COLD, HYBRID, KEEP, LAMBDA, LIKED, OTHER, _prior, collections, fit_ease, fuse,
+                            interactions, prune, rated_prior, read_ratings, year_affinity)
 
 # %% auto #0
 __all__ = ['REF_LAMBDA', 'CF_ROWS', 'random_neighbours', 'metrics', 'evaluate', 'best_model', 'ranking_split', 'rank_hits',
-           'hybrid_scores', 'ranking_data', 'fit_models', 'model_scores', 'ranking_table', 'paired_bootstrap',
-           'ranking_evaluation', 'print_ranking', 'tune_ease', 'tune_weights', 'evaluate_cli']
+           'hybrid_signals', 'hybrid_scores', 'ranking_data', 'fit_models', 'model_scores', 'ranking_table',
+           'paired_bootstrap', 'ranking_evaluation', 'print_ranking', 'tune_ease', 'tune_weights', 'evaluate_cli']
 
 # %% ../nbs/04_evaluate.ipynb #ac2d8936
 def random_neighbours(n:int,     # movies
@@ -190,15 +191,32 @@ def _content_scores(Q:sp.csr_matrix, X:sp.csr_matrix, chunk:int=128)->np.ndarray
     return np.vstack([((Qn[i:i + chunk] @ X) @ XT).toarray() for i in range(0, Q.shape[0], chunk)]).astype(np.float32)
 
 # %% ../nbs/04_evaluate.ipynb #1a30b3fd
-def _scaled_rows(S:np.ndarray)->np.ndarray:
-    "Each row divided by its largest value (rows without a positive value unchanged), as the taste model scales."
-    m = S.max(axis=1, keepdims=True)
-    return S / np.where(m > 0, m, 1)
+def _year_rows(Q:sp.csr_matrix, years:np.ndarray, scale:float)->np.ndarray:
+    "Users × catalogue year affinity around each profile's newest liked year (movierec.taste.year_affinity)."
+    newest = Q.multiply(years[None, :]).max(axis=1).toarray()
+    return year_affinity(years, newest, scale)
 
-def hybrid_scores(fans:np.ndarray, content:np.ndarray, prior:np.ndarray, cold:np.ndarray,
-                  w_content:float=W_CONTENT, w_pop:float=W_POP, w_cold:float=W_COLD)->np.ndarray:
-    "The taste model's fusion on users × catalogue score matrices (same formula as TasteModel.scores)."
-    return _scaled_rows(fans) + (w_content + w_cold * cold) * _scaled_rows(content) + w_pop * prior
+def _collection_rows(Q:sp.csr_matrix, coll:np.ndarray)->np.ndarray:
+    "Users × catalogue: 1 for the movies of a collection one of the profile's movies belongs to (same_collection)."
+    ok = coll >= 0
+    code = pd.factorize(coll[ok])[0]
+    shape = (len(coll), code.max(initial=-1) + 1)
+    M = sp.csr_matrix((np.ones(ok.sum(), np.float32), (np.flatnonzero(ok), code)), shape=shape)
+    return (((Q @ M) @ M.T).toarray() > 0).astype(np.float32)
+
+
+# %% ../nbs/04_evaluate.ipynb #h2hyb01
+def hybrid_signals(d:dict, Q:sp.csr_matrix, w:dict|None=None)->dict:
+    "The hybrid's inputs besides fans and content, for profiles `Q`, from the training ratings of split `d` only."
+    years = np.asarray(d['rec']._year_arr, np.float32)
+    scale = (HYBRID | (w or {}))['year_scale']
+    return {'prior': rated_prior(d['raters'], d['rec']._votes), 'cold': _cold(d),
+            'year': _year_rows(Q, years, scale), 'coll': _collection_rows(Q, d['coll'])}
+
+def hybrid_scores(fans:np.ndarray, content:np.ndarray, sig:dict, w:dict|None=None)->np.ndarray:
+    "The taste model's fusion on users × catalogue score matrices: movierec.taste.fuse, as TasteModel.scores."
+    return fuse(fans, content, sig['prior'], sig['cold'], sig['year'], sig['coll'], w)
+
 
 # %% ../nbs/04_evaluate.ipynb #eab7f737
 def ranking_data(clean_dir, model_dir, split:str='test')->dict:
@@ -213,6 +231,7 @@ def ranking_data(clean_dir, model_dir, split:str='test')->dict:
     h = _rows_of(ids, held['movie_id']).astype(int)
     last = train_r[train_r['rating'] >= LIKED].groupby('user_id').tail(1).set_index('user_id')['movie_id']
     return {'rec': rec, 'train': train_r, 'held': h, 'users': users, 'likes': likes, 'split': split,
+            'raters': interactions(train_r, ids, 1.0).getnnz(axis=0), 'coll': collections(clean_dir, ids),
             'profile': _user_matrix(train_r, users, ids, True), 'seen': _user_matrix(train_r, users, ids, False),
             'cold': likes.getnnz(axis=0)[h] < 3, 'previous': _rows_of(ids, last[users]).astype(int)}
 
@@ -245,7 +264,7 @@ def model_scores(d:dict, fit:dict, Q:sp.csr_matrix, w:dict|None=None)->dict:
     t[f'EASE λ={REF_LAMBDA:g} (likes)'] = _dense_ease(Q, *fit['ref'])
     t['EASE (taste model)'] = (Q @ fit['taste']).toarray()
     t['content'] = _content_scores(Q, d['rec'].X)
-    t['hybrid'] = hybrid_scores(t['EASE (taste model)'], t['content'], _prior(d['rec']._votes), _cold(d), **(w or {}))
+    t['hybrid'] = hybrid_scores(t['EASE (taste model)'], t['content'], hybrid_signals(d, Q, w), w)
     return t
 
 # %% ../nbs/04_evaluate.ipynb #6eb794b6
@@ -335,24 +354,23 @@ def tune_ease(d:dict, lams=(100, 200, 500), others=(0.0, 1.0), keep:int=KEEP)->p
     return pd.DataFrame(rows)
 
 # %% ../nbs/04_evaluate.ipynb #885e6dc1
-def tune_weights(d:dict, W:sp.csr_matrix, grid_content=(0.3, 0.4, 0.6, 0.8, 1.0, 1.5), grid_pop=(0, 0.05, 0.1, 0.2),
-                 grid_cold=(0, 0.25, 0.5, 1.0, 2.0))->pd.DataFrame:
-    "Validation HR@10 (all and cold) of the hybrid for each weight triple, with the EASE weights W; best first."
+def tune_weights(d:dict, W:sp.csr_matrix, grid_content=(0.3, 0.45, 0.6), grid_pop=(0, 0.05, 0.1), grid_cold=(0, 0.25),
+                 grid_year=(0, 0.2, 0.3, 0.4), grid_coll=(0, 0.1, 0.2))->pd.DataFrame:
+    "Validation HR@10 (all and cold) of the hybrid for every combination of weights, with EASE weights W; best first."
     F, C = (d['profile'] @ W).toarray(), _content_scores(d['profile'], d['rec'].X)
-    prior, cold = _prior(d['rec']._votes), _cold(d)
+    sig = hybrid_signals(d, d['profile'])
     rows = []
-    for wc in grid_content:
-        for wp in grid_pop:
-            for wk in grid_cold:
-                hit = rank_hits(hybrid_scores(F, C, prior, cold, wc, wp, wk), d['held'], d['seen'])[0]
-                rows.append({'w_content': wc, 'w_pop': wp, 'w_cold': wk, 'HR@10': hit.mean(),
-                             'HR@10 cold': hit[d['cold']].mean()})
+    for wc, wp, wk, wy, wl in itertools.product(grid_content, grid_pop, grid_cold, grid_year, grid_coll):
+        w = {'w_content': wc, 'w_pop': wp, 'w_cold': wk, 'w_year': wy, 'w_coll': wl}
+        hit = rank_hits(hybrid_scores(F, C, sig, w), d['held'], d['seen'])[0]
+        rows.append(w | {'HR@10': hit.mean(), 'HR@10 cold': hit[d['cold']].mean()})
     return _pick(pd.DataFrame(rows), len(d['users']))
 
 def _pick(t:pd.DataFrame, users:int, hits:int=2)->pd.DataFrame:
     "Best first: HR@10, except that within `hits` hits of the best the better cold HR@10 wins (noise is not signal)."
     near = t['HR@10'] >= t['HR@10'].max() - hits / users - 1e-12
     return t.assign(near=near).sort_values(['near', 'HR@10 cold', 'HR@10'], ascending=False).drop(columns='near')
+
 
 # %% ../nbs/04_evaluate.ipynb #159fa8e4
 def _ranking_cli(a)->int:

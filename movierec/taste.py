@@ -12,17 +12,23 @@ from .config import MovierecError, publish_dir, resolve_dir, sha256_file, write_
 from .store import clean_manifest, model_files, read_movies, read_table
 
 # %% auto #0
-__all__ = ['LIKED', 'LAMBDA', 'OTHER', 'KEEP', 'W_CONTENT', 'W_POP', 'W_COLD', 'COLD', 'TASTE_FILES', 'read_ratings',
-           'interactions', 'fit_ease', 'prune', 'fit_taste', 'train_taste', 'TasteModel']
+__all__ = ['LIKED', 'LAMBDA', 'OTHER', 'KEEP', 'W_CONTENT', 'W_POP', 'W_YEAR', 'W_COLL', 'W_COLD', 'YEAR_SCALE', 'COLD', 'HYBRID',
+           'TASTE_FILES', 'read_ratings', 'interactions', 'fit_ease', 'prune', 'fit_taste', 'train_taste', 'TasteModel',
+           'rated_prior', 'collections', 'year_affinity', 'same_collection', 'fuse']
 
 # %% ../nbs/12_taste.ipynb #3e56dba8
 LIKED = 4.0          # a rating at or above this is a like
 LAMBDA = 200.0       # EASE L2 penalty (chosen on the validation split, see 04_evaluate)
 OTHER = 1.0          # weight of a rating below LIKED in the training matrix (chosen the same way)
 KEEP = 1024          # weights kept per movie in the stored model (the largest ones)
-W_CONTENT, W_POP = 0.6, 0.0   # hybrid: content and popularity weights next to the collaborative score (validation)
-W_COLD = 0.25        # hybrid: extra content weight for movies liked by fewer than COLD users (validation)
+W_CONTENT, W_POP = 0.45, 0.05   # hybrid: content and prior (log raters) weights next to the fans score (validation)
+W_YEAR, W_COLL = 0.3, 0.2       # hybrid: year affinity and same-collection weights (validation)
+W_COLD = 0.0         # hybrid: extra content weight for movies liked by fewer than COLD users (validation: 0)
+YEAR_SCALE = 4.0     # year affinity: a Gaussian of this many years around the newest liked movie's year
 COLD = 3             # a movie liked by fewer users than this is cold: its fans score says little
+HYBRID = {'w_content': W_CONTENT, 'w_pop': W_POP, 'w_cold': W_COLD, 'w_year': W_YEAR, 'w_coll': W_COLL,
+          'year_scale': YEAR_SCALE}   # the hybrid's parameters, stored in the taste model's manifest
+
 
 # %% ../nbs/12_taste.ipynb #61d4d5cd
 def read_ratings(clean_dir)->pd.DataFrame|None:
@@ -130,8 +136,7 @@ def train_taste(clean_dir=None, model_dir=None, lam:float=LAMBDA, other:float=OT
     ids = read_movies(clean_dir, ['id'])['id'].to_numpy(np.int64)
     t0 = time.perf_counter()
     W, items = fit_taste(ratings, ids, lam, other, keep)
-    params = {'lambda': lam, 'other': other, 'keep': keep, 'liked': LIKED, 'w_content': W_CONTENT, 'w_pop': W_POP,
-              'w_cold': W_COLD}
+    params = {'lambda': lam, 'other': other, 'keep': keep, 'liked': LIKED} | HYBRID
     man = {'name': 'taste', 'clean_fingerprint': fp, 'params': params, 'ratings': len(ratings), 'movies': len(items),
            'users': int(ratings['user_id'].nunique()), 'seconds': round(time.perf_counter() - t0, 3)}
     with writer_lock(model_dir), publish_dir(Path(model_dir)/'taste') as st: _write_taste(st, W, items, ids, man)
@@ -148,22 +153,33 @@ def _read_taste(model_dir, clean_dir)->tuple[dict, sp.csr_matrix, pd.DataFrame, 
 class TasteModel:
     "Taste scores over a Recommender's catalogue rows: content profile, fans (EASE), popularity, and their hybrid."
     has_ratings = True
-    def __init__(self, rec, W:sp.csr_matrix, likes:np.ndarray, params:dict):
+    def __init__(self, rec, W:sp.csr_matrix, likes:np.ndarray, params:dict,
+                 raters:np.ndarray|None=None,       # people who rated each row (any rating); default: the likes
+                 collections:np.ndarray|None=None): # collection id of each row, -1 for none
         self.rec, self.W, self.params = rec, W.tocsr(), params
         self.WT = self.W.T.tocsr()
         self.likes = likes
         self.rated = likes > 0
-        self.prior = _prior(rec._votes)
+        self.raters = likes if raters is None else np.asarray(raters)
+        self.prior = rated_prior(self.raters, rec._votes)
         self.cold = (likes < COLD).astype(np.float32)
+        self.years = np.asarray(rec._year_arr, np.float32)
+        self.coll = np.full(len(likes), -1, np.int64) if collections is None else np.asarray(collections, np.int64)
         self._last = (None, None)
 
     def __repr__(self): return f'TasteModel({len(self.rec._ids):,} movies, {int(self.rated.sum()):,} rated)'
 
+
 # %% ../nbs/12_taste.ipynb #6b5bace7
 def _prior(votes:np.ndarray)->np.ndarray:
-    "Popularity prior in [0, 1]: log TMDB votes, scaled to its maximum (every movie has one, rated or not)."
+    "log(1 + count), scaled to its maximum: in [0, 1]."
     p = np.log1p(np.asarray(votes, np.float64))
     return (p / max(p.max(), 1e-9)).astype(np.float32)
+
+def rated_prior(raters:np.ndarray, votes:np.ndarray)->np.ndarray:
+    "Popularity prior: log(1 + people who rated the movie), scaled to [0, 1]; TMDB votes (× 0.001) break ties."
+    return _prior(raters) + np.float32(1e-3) * _prior(votes)
+
 
 # %% ../nbs/12_taste.ipynb #39dba81d
 @patch(cls_method=True)
@@ -171,13 +187,12 @@ def load(cls:TasteModel, model_dir, clean_dir, rec)->TasteModel|None:
     "The taste model of `model_dir` for `rec`; None when there is none (no ratings, or trained before it existed)."
     if not (Path(model_dir)/'taste'/'manifest.json').is_file(): return None
     man, W, items, ids = _read_taste(model_dir, clean_dir)
-    likes = np.zeros(len(rec._ids), np.int64)
-    row = pd.Series(np.arange(len(rec._ids)), index=rec._ids)
-    ok = items['id'].isin(row.index).to_numpy()
-    likes[row[items['id'][ok]].to_numpy()] = items['likes'].to_numpy()[ok]
+    likes, raters = (_per_row(items, rec._ids, col) for col in ('likes', 'raters'))
     P = _catalogue_map(ids, rec._ids)
     same = len(ids) == len(rec._ids) and bool((ids == rec._ids).all())   # the usual case: no reordering needed
-    return cls(rec, W if same else (P.T @ W @ P).tocsr(), likes, man.get('params', {}))
+    W = W if same else (P.T @ W @ P).tocsr()
+    return cls(rec, W, likes, man.get('params', {}), raters, collections(clean_dir, rec._ids))
+
 
 # %% ../nbs/12_taste.ipynb #848e8334
 def _catalogue_map(ids:np.ndarray, cat:np.ndarray)->sp.csr_matrix:
@@ -188,11 +203,28 @@ def _catalogue_map(ids:np.ndarray, cat:np.ndarray)->sp.csr_matrix:
     one = np.ones(ok.sum(), np.float32)
     return sp.csr_matrix((one, (np.flatnonzero(ok), r[ok].astype(int))), shape=(len(ids), len(cat)))
 
+# %% ../nbs/12_taste.ipynb #h2col01
+def _per_row(items:pd.DataFrame, cat:np.ndarray, col:str)->np.ndarray:
+    "Column `col` of the taste items over the catalogue rows `cat` (0 for a movie nobody rated)."
+    out = np.zeros(len(cat), np.int64)
+    if col not in items: return out
+    row = pd.Series(np.arange(len(cat)), index=cat)
+    ok = items['id'].isin(row.index).to_numpy()
+    out[row[items['id'][ok]].to_numpy()] = items[col].to_numpy()[ok]
+    return out
+
+def collections(clean_dir, cat:np.ndarray)->np.ndarray:
+    "Collection id of each catalogue row `cat` from the clean movies (-1 for none)."
+    m = read_movies(clean_dir, ['id', 'collection_id'])
+    c = m.set_index('id')['collection_id'].astype('Float64').fillna(-1)
+    return c.reindex(cat).fillna(-1).to_numpy(np.int64)
+
+
 # %% ../nbs/12_taste.ipynb #933347a2
 def _scaled(s:np.ndarray)->np.ndarray:
-    "s divided by its largest value (unchanged when that is not positive)."
-    m = float(s.max(initial=0.0))
-    return s / m if m > 0 else s
+    "s divided by its largest value along the last axis (unchanged where that is not positive); 1-D or users × rows."
+    m = s.max(axis=-1, keepdims=True, initial=0.0)
+    return s / np.where(m > 0, m, 1)
 
 @patch
 def _content(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
@@ -207,6 +239,29 @@ def _fans(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
     if len(disliked_rows): s = s - 0.5 * np.asarray(self.W[list(disliked_rows)].sum(axis=0)).ravel()
     return s.astype(np.float32)
 
+
+# %% ../nbs/12_taste.ipynb #h2yr001
+def year_affinity(years:np.ndarray, newest, scale:float=YEAR_SCALE)->np.ndarray:
+    "exp(−½((year − newest) / scale)²) per movie, in [0, 1], 0 where a year is unknown; `newest`: number or column."
+    newest = np.asarray(newest, np.float32)
+    d = (years - newest) / np.float32(scale)
+    return np.where((years > 0) & (newest > 0), np.exp(-0.5 * d * d), 0).astype(np.float32)
+
+def same_collection(coll:np.ndarray, liked_rows)->np.ndarray:
+    "1 for every row in a collection that one of `liked_rows` belongs to (the liked rows included), else 0."
+    mine = coll[np.asarray(list(liked_rows), np.int64)]
+    return np.isin(coll, mine[mine >= 0]).astype(np.float32)
+
+
+# %% ../nbs/12_taste.ipynb #h2fuse1
+def fuse(fans:np.ndarray, content:np.ndarray, prior:np.ndarray, cold:np.ndarray, year:np.ndarray, coll:np.ndarray,
+         params:dict|None=None)->np.ndarray:
+    "Hybrid: scaled fans + (w_content + w_cold·cold)·scaled content + w_pop·prior + w_year·year + w_coll·coll."
+    w = HYBRID | {k: v for k, v in (params or {}).items() if k in HYBRID}
+    c = (w['w_content'] + w['w_cold'] * cold) * _scaled(content)
+    return _scaled(fans) + c + w['w_pop'] * prior + w['w_year'] * year + w['w_coll'] * coll
+
+
 # %% ../nbs/12_taste.ipynb #fb672e1c
 @patch
 def scores(self:TasteModel, liked_rows, disliked_rows=(), source:str='hybrid')->np.ndarray:
@@ -215,9 +270,12 @@ def scores(self:TasteModel, liked_rows, disliked_rows=(), source:str='hybrid')->
     if source == 'fans': return self._fans(liked_rows, disliked_rows)
     if source == 'popularity': return self.prior.copy()
     if source != 'hybrid': raise MovierecError(f'source must be content, fans, hybrid or popularity, got {source!r}')
-    wc, wp, wk = (self.params.get(k, v) for k, v in (('w_content', W_CONTENT), ('w_pop', W_POP), ('w_cold', W_COLD)))
-    f, c = _scaled(self._fans(liked_rows, disliked_rows)), _scaled(self._content(liked_rows, disliked_rows))
-    return f + (wc + wk * self.cold) * c + wp * self.prior
+    liked = np.asarray(list(liked_rows), np.int64)
+    scale = self.params.get('year_scale', YEAR_SCALE)
+    year = year_affinity(self.years, self.years[liked].max(initial=0), scale)
+    f, c = self._fans(liked, disliked_rows), self._content(liked, disliked_rows)
+    return fuse(f, c, self.prior, self.cold, year, same_collection(self.coll, liked), self.params)
+
 
 # %% ../nbs/12_taste.ipynb #572480dc
 @patch

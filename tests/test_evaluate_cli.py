@@ -50,3 +50,22 @@ def test_evaluate_ranking_without_ratings(clean_dir, model_dir, tmp_path):
     (tmp_path/'clean'/'ratings.parquet').unlink()
     r = movierec('evaluate', '--ranking', '--clean-dir', tmp_path/'clean', '--model-dir', model_dir, check=False)
     assert r.returncode == 2 and 'needs ratings' in r.stderr and 'Traceback' not in r.stderr
+
+
+def test_ranking_measures_the_taste_models_formula(clean_dir, model_dir):
+    "The evaluation's hybrid row for a user is what TasteModel.scores (the one for_taste uses) gives that profile."
+    import numpy as np
+    from movierec.evaluate import fit_models, hybrid_signals, model_scores, ranking_data
+    from movierec.taste import HYBRID, TasteModel
+    d = ranking_data(clean_dir, model_dir, 'validation')
+    fit = fit_models(d)
+    users = [0, 7, 42]
+    Q = d['profile'][users]
+    got = model_scores(d, fit, Q)['hybrid']
+    likes = d['likes'].getnnz(axis=0)
+    tm = TasteModel(d['rec'], fit['taste'], likes, dict(HYBRID), d['raters'], d['coll'])
+    for i in range(len(users)):
+        np.testing.assert_allclose(got[i], tm.scores(Q[i].indices), rtol=1e-5, atol=1e-6)
+    sig = hybrid_signals(d, Q)
+    assert sig['coll'].sum() > 0 and (sig['year'] > 0.99).any(axis=1).all()   # every profile has its newest year
+    assert (d['raters'] >= likes).all() and (d['raters'] > likes).any()          # the prior counts every rating

@@ -75,3 +75,49 @@ def test_without_ratings(clean_dir, rec, tmp_path):
     (cd/'ratings.parquet').unlink()
     assert read_ratings(cd) is None and train_taste(cd, tmp_path/'models') is None
     assert TasteModel.load(tmp_path/'models', cd, rec) is None and not (tmp_path/'models'/'taste').exists()
+
+
+def test_manifest_holds_the_hybrid_weights(model_dir):
+    from movierec.taste import HYBRID
+    params = json.loads((model_dir/'taste'/'manifest.json').read_text())['params']
+    assert {k: params[k] for k in HYBRID} == HYBRID and params['w_year'] > 0 and params['w_coll'] > 0
+
+
+def test_prior_counts_raters_not_only_likes(taste):
+    rated_not_liked = np.flatnonzero((taste.likes == 0) & (taste.prior > 0.01))
+    nobody = np.flatnonzero(taste.prior < 0.01)
+    assert len(rated_not_liked) and len(nobody)        # movies people rated but nobody liked still have a prior
+    assert taste.prior[rated_not_liked].min() > taste.prior[nobody].max()
+
+
+def test_hybrid_is_the_shared_fusion(rec, taste):
+    from movierec.taste import fuse, same_collection, year_affinity
+    liked = _rows(rec, 'the empire strikes back', 'toy story')
+    year = year_affinity(taste.years, max(taste.years[liked]), taste.params['year_scale'])
+    f, c = taste.scores(liked, (), 'fans'), taste.scores(liked, (), 'content')
+    want = fuse(f, c, taste.prior, taste.cold, year, same_collection(taste.coll, liked), taste.params)
+    np.testing.assert_allclose(taste.scores(liked), want, rtol=1e-6)
+
+
+def test_collection_and_year_lift(rec, taste):
+    liked = _rows(rec, 'the empire strikes back')                              # 1980
+    flat = TasteModel(rec, taste.W, taste.likes, taste.params | {'w_coll': 0, 'w_year': 0}, taste.raters,
+                      taste.coll)
+    gain = taste.scores(liked) - flat.scores(liked)
+    star_wars, toy_story = _rows(rec, 'star wars', 'toy story')                # 1977, same collection; 1995
+    wy, wc, scale = (taste.params[k] for k in ('w_year', 'w_coll', 'year_scale'))
+    assert taste.coll[star_wars] == taste.coll[liked[0]] >= 0
+    assert gain[star_wars] == pytest.approx(wc + wy * np.exp(-0.5 * (3 / scale) ** 2), abs=1e-5)
+    assert gain[toy_story] < 1e-3                                             # 15 years away, another collection
+
+
+def test_model_without_the_new_weights_loads(clean_dir, model_dir, rec, tmp_path):
+    "A taste model trained before the year and collection weights existed still loads; missing weights take defaults."
+    md = tmp_path/'models'
+    shutil.copytree(model_dir/'taste', md/'taste')
+    man = json.loads((md/'taste'/'manifest.json').read_text())
+    man['params'] = {k: v for k, v in man['params'].items() if k not in ('w_year', 'w_coll', 'year_scale')}
+    (md/'taste'/'manifest.json').write_text(json.dumps(man))
+    old = TasteModel.load(md, clean_dir, rec)
+    liked = _rows(rec, 'the empire strikes back')
+    np.testing.assert_allclose(old.scores(liked), TasteModel.load(model_dir, clean_dir, rec).scores(liked), rtol=1e-6)
