@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/taste.py --clean-dir /tmp/full/clean --model-dir /tmp/full/models [--rows 26000000]
 
-1. taste query with 50 liked movies (hybrid: content profile + EASE + popularity), p50/p99 in process, next to a
+1. taste query with 50 liked movies (hybrid: content profile + EASE + raters prior + year + collection), p50/p99 in
+   process, next to a
    naive way (one cosine row per liked movie, averaged, plus a dense EASE row sum);
 2. the collaborative build on ratings_small's users replicated under new ids to --rows ratings (sparse Gram, EASE by
    Cholesky, pruning), time and peak memory in a child process, next to a naive pandas pivot + dense Gram at a
