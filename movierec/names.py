@@ -4,15 +4,17 @@
 
 # %% ../nbs/00a_names.ipynb #b92855f3
 from __future__ import annotations
-import bisect, functools, re, unicodedata
+import bisect, contextvars, functools, re, threading, unicodedata
+from collections import Counter, OrderedDict
+from contextlib import contextmanager
 import numpy as np
 from fastcore.basics import patch
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 # %% auto #0
-__all__ = ['MAX_QUERY', 'fold_accents', 'normalize_name', 'title_keys', 'split_year', 'loose_title_index', 'match_title',
-           'Matcher']
+__all__ = ['MEMO', 'MAX_QUERY', 'fold_accents', 'normalize_name', 'title_keys', 'split_year', 'loose_title_index', 'match_title',
+           'LRU', 'NeedsFuzzy', 'no_fuzzy', 'Matcher']
 
 # %% ../nbs/00a_names.ipynb #8d768b2d
 _NON_ALNUM = re.compile(r'[\W_]+', re.UNICODE)
@@ -82,6 +84,108 @@ def match_title(query,          # what the person typed (without year handling: 
         if k in loose: return list(loose[k])
     return []
 
+# %% ../nbs/00a_names.ipynb #8b898fe9
+_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789 '   # normalised keys; other characters share one column
+_COLUMN = {c: i for i, c in enumerate(_ALPHABET)}
+
+def _column(ch:str)->int: return _COLUMN.get(ch, len(_ALPHABET))
+
+def _counts(keys:list[str])->np.ndarray:
+    "Character counts of each key, one row per character class (uint8, capped at 255; queries are shorter)."
+    lens = np.fromiter(map(len, keys), np.int64, len(keys))
+    chars = np.frombuffer(''.join(keys).encode('utf-32-le'), np.uint32)
+    cols = np.array([_column(chr(i)) for i in range(128)])[np.minimum(chars, 127)]
+    cols[chars > 127] = len(_ALPHABET)
+    at = cols * len(keys) + np.repeat(np.arange(len(keys)), lens)
+    C = np.bincount(at, minlength=(len(_ALPHABET) + 1) * len(keys)).reshape(-1, len(keys))
+    return np.minimum(C, 255).astype(np.uint8)
+
+class _Keys:
+    "Distinct keys with their lengths and character counts, for fuzzy searches that skip the hopeless keys."
+    def __init__(self, keys):
+        self.keys = list(keys)
+        self.len = np.fromiter(map(len, self.keys), np.int64, len(self.keys))
+        self.counts = _counts(self.keys)
+        self.by_len = np.argsort(self.len, kind='stable')
+        self.len_sorted = self.len[self.by_len]
+
+    def bound(self, q:str)->np.ndarray:
+        "An upper bound of `fuzz.QRatio(q, key)` for every key: 200 × shared characters / total length."
+        shared = np.zeros(len(self.keys), np.int32)
+        for col, n in Counter(map(_column, q)).items(): shared += np.minimum(self.counts[col], n)
+        return 200.0 * shared / (len(q) + self.len)
+
+# %% ../nbs/00a_names.ipynb #919e327f
+@patch
+def _qratio(self:_Keys, q:str, rows:np.ndarray, cut:float)->np.ndarray:
+    "Exact `QRatio` of `q` with the keys `rows` (0 below `cut`); rapidfuzz releases the GIL while it scores."
+    if not len(rows): return np.zeros(0)
+    return process.cdist([q], [self.keys[i] for i in rows], scorer=fuzz.QRatio, score_cutoff=cut,
+                         dtype=np.float64, workers=1)[0]
+
+@patch
+def closest(self:_Keys, q:str, n:int, first:int=100)->list[tuple[str, float]]:
+    "The `n` keys of highest `QRatio` (>= 50), best first, ties in key order: as `process.extract`, cheaper."
+    ub = self.bound(q)
+    rows = np.flatnonzero(ub >= 50 - 1e-9)
+    if len(rows) > 3 * first:                                  # the best bounds first: they set the bar for the rest
+        head = rows[np.argpartition(-ub[rows], first)[:first]]
+        s = self._qratio(q, head, 50)
+        bar = np.sort(s)[-n] if (s >= 50).sum() >= n else 50.0
+        tail = np.setdiff1d(rows[ub[rows] >= bar - 1e-9], head, assume_unique=True)
+        rows, s = np.concatenate([head, tail]), np.concatenate([s, self._qratio(q, tail, bar)])
+    else: s = self._qratio(q, rows, 50)
+    keep = s >= 50
+    rows, s = rows[keep], s[keep]
+    return [(self.keys[rows[i]], float(s[i])) for i in np.lexsort((rows, -s))[:n]]
+
+# %% ../nbs/00a_names.ipynb #a3104f11
+@patch
+def within(self:_Keys, q:str, d:int=2, n:int=50)->list[tuple[str, int]]:
+    "Up to `n` keys at Levenshtein distance <= `d` from `q`, closest first, ties in key order (a length band)."
+    a, b = np.searchsorted(self.len_sorted, [len(q) - d, len(q) + d + 1])
+    if b <= a: return []
+    rows = self.by_len[a:b]
+    dist = process.cdist([q], [self.keys[i] for i in rows], scorer=Levenshtein.distance, score_cutoff=d,
+                         dtype=np.int32, workers=1)[0]
+    keep = dist <= d
+    rows, dist = rows[keep], dist[keep]
+    return [(self.keys[rows[i]], int(dist[i])) for i in np.lexsort((rows, dist))[:n]]
+
+# %% ../nbs/00a_names.ipynb #263ab8ea
+MEMO = 4096   # fuzzy answers each Matcher remembers
+
+class LRU:
+    "The last `size` key -> value pairs used; safe across threads."
+    def __init__(self, size:int=MEMO): self.size, self.d, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key, default=None):
+        with self.lock:
+            if key not in self.d: return default
+            self.d.move_to_end(key)
+            return self.d[key]
+
+    def put(self, key, value):
+        "Remember `value` for `key` (the least recently used pair goes beyond `size`); returns `value`."
+        with self.lock:
+            self.d[key] = value
+            self.d.move_to_end(key)
+            if len(self.d) > self.size: self.d.popitem(last=False)
+        return value
+
+# %% ../nbs/00a_names.ipynb #fdbd040b
+class NeedsFuzzy(Exception):
+    "Raised inside `no_fuzzy()` instead of starting a fuzzy search: run the work again outside it."
+
+_NO_FUZZY = contextvars.ContextVar('movierec_no_fuzzy', default=False)
+
+@contextmanager
+def no_fuzzy():
+    "Inside, in this thread or task, a Matcher raises `NeedsFuzzy` rather than scan the titles."
+    token = _NO_FUZZY.set(True)
+    try: yield
+    finally: _NO_FUZZY.reset(token)
+
 # %% ../nbs/00a_names.ipynb #6fa3fa5a
 MAX_QUERY = 200   # characters of typed text that are matched: longer input costs no more
 
@@ -107,8 +211,9 @@ class Matcher:
         pairs = [*enumerate(self.titles), *named]
         keys = sorted((k, r) for r, t in pairs for k in title_keys(t))
         self._keys, self._key_rows = [k for k, _ in keys], [r for _, r in keys]
-        self._variants = sorted({k for k, _ in keys})         # every key a title can be typed as, for typos
-        self._names = [k for k in by if k]                    # distinct title keys, scanned for close spellings
+        self._variants = _Keys(sorted({k for k, _ in keys}))  # every key a title can be typed as, for typos
+        self._names = _Keys(k for k in by if k)               # distinct title keys, scanned for close spellings
+        self._memo = LRU(MEMO)                                # text -> fuzzy answer, the last MEMO texts
 
     def __len__(self): return len(self.titles)
     def __repr__(self): return f"Matcher({len(self):,} titles)"
@@ -143,10 +248,18 @@ def suggest(self:Matcher, text,  # what the person typed (so far)
     out = self._prefix(q, limit)
     if len(out) < limit:
         seen = {r for r, _ in out}
-        near = process.extract(q, self._names, scorer=fuzz.QRatio, limit=limit * 3, score_cutoff=50)
-        fuzzy = [(r, round(float(s), 1)) for k, s, _ in near for r in self.by_name[k] if r not in seen]
+        near = self._fuzzy(('close', q, limit * 3), lambda: self._names.closest(q, limit * 3))
+        fuzzy = [(r, round(float(s), 1)) for k, s in near for r in self.by_name[k] if r not in seen]
         out += sorted(fuzzy, key=lambda t: (-round(t[1]), -self.votes[t[0]], t[0]))
     return out[:limit]
+
+@patch
+def _fuzzy(self:Matcher, key:tuple, search):
+    "The remembered answer to `key`, else `search()` remembered (inside `no_fuzzy`: NeedsFuzzy instead)."
+    hit = self._memo.get(key)
+    if hit is not None: return hit
+    if _NO_FUZZY.get(): raise NeedsFuzzy(key[1])
+    return self._memo.put(key, tuple(search()))
 
 # %% ../nbs/00a_names.ipynb #9d54fc20
 _NUMBERS = re.compile(r'\d+|\b[ivx]+\b')   # sequel numbers: 2, d2, ii, iv
@@ -156,9 +269,9 @@ def did_you_mean(self:Matcher, text)->int|None:
     "The row of the one title `text` is a typo of (one edit away, every other title 3+ edits away), else None."
     q = _query(text)
     if len(q) < 4 or q in self.by_name: return None
-    near = process.extract(q, self._variants, scorer=Levenshtein.distance, score_cutoff=2, limit=50)
-    titles = {t for k, _, _ in near for t in match_title(k, self.by_name, self.loose)}
-    if len(titles) != 1 or min(d for _, d, _ in near) != 1: return None
+    near = self._fuzzy(('typo', q), lambda: self._variants.within(q, 2, 50))
+    titles = {t for k, _ in near for t in match_title(k, self.by_name, self.loose)}
+    if len(titles) != 1 or min(d for _, d in near) != 1: return None
     name = titles.pop()
     if _NUMBERS.findall(q) != _NUMBERS.findall(name): return None
     return self.by_name[name][0]
