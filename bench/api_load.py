@@ -125,23 +125,32 @@ def unknown_titles(clean: Path, n: int, seed: int = 1) -> list[str]:
     return [f'{rng.choice(titles)} {word()}' for _ in range(n)]
 
 
-async def hostile_clients(port: int, n: int, titles: list[str], stop: asyncio.Event) -> list[int]:
-    "n clients, each sending unknown titles back to back (closed loop) until `stop`; returns each one's request count."
+async def hostile_clients(port: int, n: int, titles: list[str], stop: asyncio.Event, reconnect: bool = False) -> list[int]:
+    """n clients, each sending unknown titles back to back (closed loop) until `stop`; returns each one's request count.
+    Each client has its own address (127.0.0.2, 127.0.0.3, ...: all of 127/8 is loopback), as real clients would, and
+    the measured normal load comes from 127.0.0.1; with `reconnect` each request opens a new connection."""
     async def client(j):
-        reader, writer = await asyncio.open_connection('127.0.0.1', port)
+        addr = (f'127.0.0.{2 + j % 250}', 0)
+        open_ = lambda: asyncio.open_connection('127.0.0.1', port, local_addr=addr)
+        reader, writer = await open_()
         done = 0
         try:
             while not stop.is_set():
                 t = titles[(j*7919 + done) % len(titles)]
-                route = ('peliculas_duracion', 'recomendacion', 'score_titulo')[done % 3]
-                await asyncio.wait_for(_get(reader, writer, f'/{route}/{quote(t)}'), 30)
+                route = ('peliculas_duracion', 'recomendacion', 'score_titulo', 'POST /recommendations')[done % 4]
+                url = (f'POST /recommendations {json.dumps({"liked": [t]})}' if route.startswith('POST')
+                       else f'/{route}/{quote(t)}')
+                if reconnect and done:
+                    writer.close()
+                    reader, writer = await open_()
+                await asyncio.wait_for(_get(reader, writer, url), 30)
                 done += 1
         finally: writer.close()
         return done
     return await asyncio.gather(*[client(j) for j in range(n)])
 
 
-async def run_load(port: int, reqs, rate: float, concurrency: int, hostile: int = 0, bad_titles=()):
+async def run_load(port: int, reqs, rate: float, concurrency: int, hostile: int = 0, bad_titles=(), reconnect=False):
     """Open loop: request i is due at t0 + i/rate and goes to the next free connection (<= `concurrency` kept-alive
     connections); latency counts from the due time, so queueing on the client side is counted too.
     A minimal HTTP/1.1 client (asyncio streams) keeps the load generator's own CPU cost low on a 2-core machine."""
@@ -162,7 +171,7 @@ async def run_load(port: int, reqs, rate: float, concurrency: int, hostile: int 
         if writer is not None: writer.close()
     workers = [asyncio.create_task(conn()) for _ in range(concurrency)]
     stop = asyncio.Event()
-    bad = asyncio.create_task(hostile_clients(port, hostile, list(bad_titles), stop)) if hostile else None
+    bad = asyncio.create_task(hostile_clients(port, hostile, list(bad_titles), stop, reconnect)) if hostile else None
     t0 = time.perf_counter() + 0.05
     for i, r in enumerate(reqs):
         due = t0 + i/rate
@@ -221,6 +230,8 @@ def main(argv=None):
     ap.add_argument('--threads', type=int, help='movierec serve --threads (handler threads)')
     ap.add_argument('--hostile', type=int, default=0,
                     help='also run this many clients sending unknown titles back to back (issue 10: default 0)')
+    ap.add_argument('--hostile-reconnect', action='store_true',
+                    help='the hostile clients open a new connection for every request')
     ap.add_argument('--no-naive', action='store_true', help='skip the in-process naive-vs-indexed timing')
     a = ap.parse_args(argv)
     if a.rate <= 0 or a.duration <= 0 or a.concurrency < 1: ap.error('--rate, --duration and --concurrency must be positive')
@@ -250,7 +261,8 @@ def main(argv=None):
         procs = [psutil.Process(srv.pid)] + psutil.Process(srv.pid).children(recursive=True)
         cpu0, me0, load0 = sum(sum(p.cpu_times()[:2]) for p in procs), sum(psutil.Process().cpu_times()[:2]), os.getloadavg()[0]
         bad_titles = unknown_titles(clean, 5000) if a.hostile else []
-        res, wall, n_bad = asyncio.run(run_load(port, reqs, a.rate, a.concurrency, a.hostile, bad_titles))
+        res, wall, n_bad = asyncio.run(run_load(port, reqs, a.rate, a.concurrency, a.hostile, bad_titles,
+                                                 a.hostile_reconnect))
         cpu = sum(sum(p.cpu_times()[:2]) for p in procs) - cpu0; me = sum(psutil.Process().cpu_times()[:2]) - me0
         rss = sum(p.memory_info().rss for p in procs if p.is_running())/2**20
         load1 = os.getloadavg()[0]
@@ -265,7 +277,8 @@ def main(argv=None):
           f'p90 {np.percentile(lat, 90):.2f} ms, p99 {np.percentile(lat, 99):.2f} ms, max {lat.max():.1f} ms; '
           f'errors {len(errors)} (status not the expected one, 5xx or transport); server RSS {rss:.0f} MiB')
     if a.hostile:
-        print(f'meanwhile {a.hostile} clients sent unknown titles back to back: {n_bad:,} requests '
+        how = 'a new connection per request' if a.hostile_reconnect else 'one connection each'
+        print(f'meanwhile {a.hostile} clients ({how}, own addresses) sent unknown titles back to back: {n_bad:,} requests '
               f'({n_bad/wall:.0f}/s, not counted above)')
     print(f'CPU per request: server {cpu/len(res)*1e3:.2f} ms, load generator {me/len(res)*1e3:.2f} ms; '
           f'machine load average {load0:.1f} before, {load1:.1f} after (other processes share the cores)')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_api.ipynb #9e2f2d00
 from __future__ import annotations
-import argparse, asyncio, copy, gc, importlib.util, inspect, logging, os, re, signal, threading, time
+import argparse, asyncio, copy, functools, gc, importlib.util, inspect, logging, os, re, signal, threading, time
 from collections import OrderedDict
 from typing import Annotated, Literal
 from contextlib import asynccontextmanager
@@ -20,19 +20,19 @@ from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from .config import MovierecError, resolve_dir
-from .names import normalize_name
+from .names import NeedsFuzzy, no_fuzzy, normalize_name
 from .i18n import genre_name, pick_lang, t
 from .queries import Catalog, InvalidValue, UnknownName, MESES, DIAS
 from .recommend import MAX_K, MAX_TASTE
 from .supervise import STOP_SIGNALS, bind_problem, handle_signals, restore_signals, watch_parent
 
 # %% auto #0
-__all__ = ['K_MAX', 'TASTE_MAX', 'BODY_MAX', 'BODY_SECONDS', 'LANE_REST', 'MovieId', 'TASTE_THREADS', 'app', 'HEAD_SECONDS',
-           'HEAD_MAX', 'MAX_CONNECTIONS', 'THREADS', 'ErrorDetail', 'ErrorOut', 'MovieRef', 'RecomendacionOut',
-           'DuracionOut', 'ScoreOut', 'VotosOut', 'IdiomaOut', 'FranquiciaOut', 'PaisOut', 'ProductoraOut', 'MesOut',
-           'DiaOut', 'ActorFilm', 'ActorOut', 'DirectorFilm', 'DirectorOut', 'SearchHit', 'SearchOut', 'MovieOut',
-           'Ref', 'Why', 'SimilarHit', 'SimilarOut', 'HealthOut', 'TasteIn', 'TasteOut', 'load_recommender',
-           'create_app', 'serve_cli']
+__all__ = ['K_MAX', 'TASTE_MAX', 'BODY_MAX', 'BODY_SECONDS', 'LANE_REST', 'FUZZY_THREADS', 'MovieId', 'TASTE_THREADS', 'app',
+           'HEAD_SECONDS', 'HEAD_MAX', 'MAX_CONNECTIONS', 'THREADS', 'ErrorDetail', 'ErrorOut', 'MovieRef',
+           'RecomendacionOut', 'DuracionOut', 'ScoreOut', 'VotosOut', 'IdiomaOut', 'FranquiciaOut', 'PaisOut',
+           'ProductoraOut', 'MesOut', 'DiaOut', 'ActorFilm', 'ActorOut', 'DirectorFilm', 'DirectorOut', 'SearchHit',
+           'SearchOut', 'MovieOut', 'Ref', 'Why', 'SimilarHit', 'SimilarOut', 'HealthOut', 'TasteIn', 'TasteOut',
+           'load_recommender', 'create_app', 'serve_cli']
 
 # %% ../nbs/06_api.ipynb #2a7d8547
 _EN_ROUTES = ('/movies', '/recommendations', '/health')   # every other route is Spanish
@@ -381,14 +381,14 @@ async def _stop(self:_BodyLimit, send, state:dict, status:int, lang:str):
 
 # %% ../nbs/06_api.ipynb #9a800b81
 class _SuspectLane:
-    "ASGI middleware: connections answered mostly 404 share one lane, busy at most 1/(1 + LANE_REST) of the time."
+    "ASGI middleware: client addresses answered mostly 404 share one lane, busy at most 1/(1 + LANE_REST) of the time."
     def __init__(self, app, window:int=4, limit:int=3, size:int=10_000):
         self.app, self.window, self.limit, self.size = app, window, limit, size
-        self.recent, self.lane = OrderedDict(), None    # (host, port) -> bit mask of its last answers (1: 404)
+        self.recent, self.lane = OrderedDict(), None    # client address -> bit mask of its last answers (1: 404)
 
     async def __call__(self, scope, receive, send):
         if scope['type'] != 'http': return await self.app(scope, receive, send)
-        key, status = tuple(scope.get('client') or ()), {}   # (host, port) of the connection
+        key, status = (scope.get('client') or ('',))[0], {}   # the client's address, whatever its connection
         async def watch(msg):
             if msg['type'] == 'http.response.start': status['code'] = msg['status']
             await send(msg)
@@ -410,10 +410,29 @@ async def _in_lane(self:_SuspectLane, scope, receive, send):
 
 @patch
 def _record(self:_SuspectLane, key, was_404:bool):
-    "Remember the connection's last `window` answers (the `size` most recent connections)."
+    "Remember the address's last `window` answers (the `size` most recent addresses)."
     mask = ((self.recent.pop(key, 0) << 1) | was_404) & ((1 << self.window) - 1)
     self.recent[key] = mask
     if len(self.recent) > self.size: self.recent.popitem(last=False)
+
+# %% ../nbs/06_api.ipynb #107c1350
+FUZZY_THREADS = 1   # requests doing a fuzzy search at once (the rest of theirs wait in the event loop)
+
+def _no_fuzzy(fn):
+    with no_fuzzy(): return fn()
+
+async def _run_laned(request:Request, fn, limiter=None):
+    "`fn()` in the thread pool (or `limiter`'s lane) unable to scan titles; when it must, again in the fuzzy lane."
+    try: return await anyio.to_thread.run_sync(_no_fuzzy, fn, limiter=limiter)
+    except NeedsFuzzy: pass
+    return await anyio.to_thread.run_sync(fn, limiter=request.app.state.fuzzy_lane)
+
+def _laned(handler):
+    "A plain route handler as an async one that runs it through `_run_laned` (same signature for FastAPI)."
+    async def route(request:Request, **kw):
+        return await _run_laned(request, functools.partial(handler, request, **kw))
+    route.__signature__, route.__name__, route.__doc__ = inspect.signature(handler), handler.__name__, handler.__doc__
+    return route
 
 # %% ../nbs/06_api.ipynb #5476207d
 def load_recommender(model_dir=None, clean_dir=None):
@@ -508,7 +527,7 @@ def _catalog_route(name:str, param:str, desc:str, doc:str):
 def _add_catalog_routes(app:FastAPI):
     for name, param, model, desc, doc in _CATALOG:
         app.get(f'/{name}/{{{param}:path}}', response_model=model, tags=['catálogo'], responses=_E404 | _E422)(
-            _catalog_route(name, param, desc, doc))
+            _laned(_catalog_route(name, param, desc, doc)))
 
 # %% ../nbs/06_api.ipynb #a2e43330
 def _digits_only(v):
@@ -552,6 +571,7 @@ def _hit(h:dict, lang:str)->dict:
 def _add_recomendacion(app:FastAPI):
     @app.get('/recomendacion/{titulo:path}', response_model=RecomendacionOut, tags=['recomendación'],
              responses=_E404 | _E422 | _E503)
+    @_laned
     def recomendacion(request:Request, titulo:str=PathParam(description=_TITLE, **_NAME)):
         "Las 5 películas más parecidas (por sinopsis), de la más a la menos similar."
         rec, cat = _rec(request), request.app.state.catalog
@@ -565,6 +585,7 @@ def _add_recomendacion(app:FastAPI):
 # %% ../nbs/06_api.ipynb #c7b8f254
 def _add_search_routes(app:FastAPI):
     @app.get('/movies/search', response_model=SearchOut, tags=['movies'], responses=_E422)
+    @_laned
     def search(request:Request, q:str=Query(description='part of a title; typos and accents forgiven', **_NAME),
                limit:int=Query(10, ge=1, le=50, description='how many results')):
         "Movies whose title best matches `q`, best first."
@@ -674,7 +695,7 @@ def _add_taste_route(app:FastAPI):
     async def recommendations(request:Request, body:TasteIn):
         "What to watch given movies a person liked (and disliked): the whole catalogue ranked, with why."
         lane = request.app.state.taste_lane
-        return await anyio.to_thread.run_sync(_taste, request, body, limiter=lane)
+        return await _run_laned(request, functools.partial(_taste, request, body), limiter=lane)
 
     @app.get('/health', response_model=HealthOut, tags=['service'])
     def health(request:Request):
@@ -700,6 +721,7 @@ def _lifespan(clean_dir, model_dir, require_model:bool, threads:int|None):
             except MovierecError:
                 if require_model: raise
                 logging.getLogger('uvicorn.error').warning('no trained model: recommendation routes answer 503')
+        if hasattr(st.recommender, 'warm'): st.recommender.warm()   # not on the first taste query
         if not getattr(st, 'frozen', False):   # the loaded tables live for the whole process: keep them out of GC
             gc.collect()
             gc.freeze()
@@ -723,6 +745,7 @@ def create_app(clean_dir:str|Path|None=None,  # clean data folder (default: MOVI
     app = FastAPIOffline(title='movierec', version=_version(), lifespan=lifespan, description=_DESCRIPTION)
     app.state.catalog, app.state.recommender = catalog, recommender   # usable without the lifespan when handed in
     app.state.unknowns, app.state.taste_lane = _Unknowns(), anyio.CapacityLimiter(TASTE_THREADS)
+    app.state.fuzzy_lane = anyio.CapacityLimiter(FUZZY_THREADS)
     _add_error_handlers(app)
     app.add_middleware(_BodyLimit)
     app.add_middleware(_SuspectLane)

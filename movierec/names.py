@@ -84,7 +84,7 @@ def match_title(query,          # what the person typed (without year handling: 
         if k in loose: return list(loose[k])
     return []
 
-# %% ../nbs/00a_names.ipynb #8b898fe9
+# %% ../nbs/00a_names.ipynb #6e662ce9
 _ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789 '   # normalised keys; other characters share one column
 _COLUMN = {c: i for i, c in enumerate(_ALPHABET)}
 
@@ -115,7 +115,7 @@ class _Keys:
         for col, n in Counter(map(_column, q)).items(): shared += np.minimum(self.counts[col], n)
         return 200.0 * shared / (len(q) + self.len)
 
-# %% ../nbs/00a_names.ipynb #919e327f
+# %% ../nbs/00a_names.ipynb #5f4cd983
 @patch
 def _qratio(self:_Keys, q:str, rows:np.ndarray, cut:float)->np.ndarray:
     "Exact `QRatio` of `q` with the keys `rows` (0 below `cut`); rapidfuzz releases the GIL while it scores."
@@ -139,7 +139,7 @@ def closest(self:_Keys, q:str, n:int, first:int=100)->list[tuple[str, float]]:
     rows, s = rows[keep], s[keep]
     return [(self.keys[rows[i]], float(s[i])) for i in np.lexsort((rows, -s))[:n]]
 
-# %% ../nbs/00a_names.ipynb #a3104f11
+# %% ../nbs/00a_names.ipynb #e6c8ad0f
 @patch
 def within(self:_Keys, q:str, d:int=2, n:int=50)->list[tuple[str, int]]:
     "Up to `n` keys at Levenshtein distance <= `d` from `q`, closest first, ties in key order (a length band)."
@@ -152,7 +152,7 @@ def within(self:_Keys, q:str, d:int=2, n:int=50)->list[tuple[str, int]]:
     rows, dist = rows[keep], dist[keep]
     return [(self.keys[rows[i]], int(dist[i])) for i in np.lexsort((rows, dist))[:n]]
 
-# %% ../nbs/00a_names.ipynb #263ab8ea
+# %% ../nbs/00a_names.ipynb #c19a00ab
 MEMO = 4096   # fuzzy answers each Matcher remembers
 
 class LRU:
@@ -173,7 +173,7 @@ class LRU:
             if len(self.d) > self.size: self.d.popitem(last=False)
         return value
 
-# %% ../nbs/00a_names.ipynb #fdbd040b
+# %% ../nbs/00a_names.ipynb #4c3cb449
 class NeedsFuzzy(Exception):
     "Raised inside `no_fuzzy()` instead of starting a fuzzy search: run the work again outside it."
 

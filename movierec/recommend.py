@@ -645,6 +645,14 @@ def taste(self:Recommender):
         if self._taste is None: self._taste = self._load_taste()
     return self._taste
 
+# %% ../nbs/03_recommend.ipynb #6b6626d1
+@patch
+def warm(self:Recommender)->Recommender:
+    "Load now what the first queries would load: the taste model and the term index (for servers)."
+    self.taste
+    if self._XT is None: self._XT = self.X.T.tocsr()
+    return self
+
 # %% ../nbs/03_recommend.ipynb #c5ea4891
 def _as_list(v)->list:
     "A title, an id or a list of them, as a list."
