@@ -14,7 +14,7 @@ from rapidfuzz.distance import Levenshtein
 
 # %% auto #0
 __all__ = ['MEMO', 'MAX_QUERY', 'fold_accents', 'normalize_name', 'title_keys', 'split_year', 'loose_title_index', 'match_title',
-           'LRU', 'NeedsFuzzy', 'no_fuzzy', 'Matcher']
+           'LRU', 'NeedsFuzzy', 'no_fuzzy', 'remembered', 'Matcher']
 
 # %% ../nbs/00a_names.ipynb #8d768b2d
 _NON_ALNUM = re.compile(r'[\W_]+', re.UNICODE)
@@ -186,6 +186,13 @@ def no_fuzzy():
     try: yield
     finally: _NO_FUZZY.reset(token)
 
+def remembered(memo:LRU, key, search):
+    "`memo`'s answer to `key`, else `search()` remembered there; inside `no_fuzzy`, NeedsFuzzy instead of searching."
+    hit = memo.get(key)
+    if hit is not None: return hit
+    if _NO_FUZZY.get(): raise NeedsFuzzy(key)
+    return memo.put(key, tuple(search()))
+
 # %% ../nbs/00a_names.ipynb #6fa3fa5a
 MAX_QUERY = 200   # characters of typed text that are matched: longer input costs no more
 
@@ -256,10 +263,7 @@ def suggest(self:Matcher, text,  # what the person typed (so far)
 @patch
 def _fuzzy(self:Matcher, key:tuple, search):
     "The remembered answer to `key`, else `search()` remembered (inside `no_fuzzy`: NeedsFuzzy instead)."
-    hit = self._memo.get(key)
-    if hit is not None: return hit
-    if _NO_FUZZY.get(): raise NeedsFuzzy(key[1])
-    return self._memo.put(key, tuple(search()))
+    return remembered(self._memo, key, search)
 
 # %% ../nbs/00a_names.ipynb #9d54fc20
 _NUMBERS = re.compile(r'\d+|\b[ivx]+\b')   # sequel numbers: 2, d2, ii, iv

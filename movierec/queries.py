@@ -10,7 +10,7 @@ import numpy as np, pandas as pd, pyarrow.parquet as pq
 from fastcore.basics import patch
 from rapidfuzz import fuzz, process
 from .config import MovierecError, resolve_dir
-from .names import normalize_name, split_year, Matcher
+from .names import LRU, normalize_name, remembered, split_year, Matcher
 from .store import clean_manifest, read_table
 
 # %% auto #0
@@ -63,6 +63,7 @@ class _Names:
         self.weight = w
         self.keys = sorted(self.pos)                  # sorted, for prefix search by bisection
         self._kw = np.array([w[k] for k in self.keys], dtype=np.float64)   # weights aligned with keys
+        self._memo = LRU()                            # the last fuzzy answers (see `match`)
         self.by_initial = {}                          # first character -> keys, to look for close spellings there first
         for k in self.keys: self.by_initial.setdefault(k[0], []).append(k)
 
@@ -75,6 +76,13 @@ def _short(s, n:int=80)->str:
     return s if len(s) <= n else s[:n] + '…'
 
 # %% ../nbs/02_queries.ipynb #bb256933
+@patch
+def _close(self:_Names, key:str, limit:int)->list:
+    "rapidfuzz's closest names to `key` (ratio ≥ 50): among those sharing its first letter, else among every name."
+    fuzzy = lambda keys: process.extract(key, keys, scorer=fuzz.ratio, processor=None, limit=limit, score_cutoff=50)
+    fz = fuzzy(self.by_initial.get(key[0], []))   # typos seldom hit the first letter: ~1/20 of the names
+    return fz if fz and fz[0][1] >= 75 else fuzzy(self.keys)   # nothing close there: scan every name
+
 @patch
 def match(self:_Names, q:str, limit:int=10)->list[tuple[str, float]]:
     "Up to `limit` (key, score 0-100) for `q`: exact (100), then prefix (90), then close spellings."
@@ -90,10 +98,7 @@ def match(self:_Names, q:str, limit:int=10)->list[tuple[str, float]]:
     out += [(self.keys[i], 90.0) for i in top if self.keys[i] != key][:limit - len(out)]
     if len(out) < limit:
         seen = {k for k, _ in out}
-        fuzzy = lambda keys: process.extract(key, keys, scorer=fuzz.ratio, processor=None, limit=limit * 2,
-                                             score_cutoff=50)
-        fz = fuzzy(self.by_initial.get(key[0], []))   # typos seldom hit the first letter: ~1/20 of the names
-        if not fz or fz[0][1] < 75: fz = fuzzy(self.keys)   # nothing close there: scan every name
+        fz = remembered(self._memo, (key, limit), lambda: self._close(key, limit * 2))
         fz = [(k, round(s, 1)) for k, s, _ in fz if k not in seen]
         fz = sorted(fz, key=lambda t: (-t[1], -self.weight[t[0]]))
         out += fz[:limit - len(out)]
