@@ -756,7 +756,8 @@ def report_status(ok:bool, msg:str):
 
 def _load(clean_dir, model_dir):
     from movierec.recommend import Recommender
-    return Recommender.load(model_dir=resolve_dir('models', model_dir), clean_dir=resolve_dir('clean', clean_dir))
+    rec = Recommender.load(model_dir=resolve_dir('models', model_dir), clean_dir=resolve_dir('clean', clean_dir))
+    return rec.warm()   # the taste model and term index load while the kernel waits in the pool, not on a first query
 
 def _failure(e:Exception)->str:
     if isinstance(e, MovierecError): return str(e)
