@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_api.ipynb #9e2f2d00
 from __future__ import annotations
-import argparse, asyncio, copy, functools, gc, importlib.util, inspect, logging, os, re, signal, threading, time
+import argparse, asyncio, copy, functools, gc, importlib.util, inspect, logging, os, re, signal, time
 from collections import OrderedDict
 from typing import Annotated, Literal
 from contextlib import asynccontextmanager
@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from .config import MovierecError, resolve_dir
-from .names import NeedsFuzzy, no_fuzzy, normalize_name
+from .names import LRU, NeedsFuzzy, no_fuzzy, normalize_name
 from .i18n import genre_name, pick_lang, t
 from .queries import Catalog, InvalidValue, UnknownName, MESES, DIAS
 from .recommend import MAX_K, MAX_TASTE
@@ -457,21 +457,6 @@ def _rec(request:Request):
     return rec
 
 # %% ../nbs/06_api.ipynb #a5b21c06
-class _Unknowns:
-    "The last `size` (route, name) pairs that answered 404, with what they answered; safe across threads."
-    def __init__(self, size:int=4096): self.size, self.d, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            v = self.d.get(key)
-            if v is not None: self.d.move_to_end(key)
-            return v
-
-    def put(self, key, v):
-        with self.lock:
-            self.d[key] = v
-            if len(self.d) > self.size: self.d.popitem(last=False)
-
 def _remember(request:Request, route:str, name:str, fn):
     "`fn()`, answering a name that was unknown before without calling it again."
     cache, key = request.app.state.unknowns, (route, normalize_name(name))
@@ -744,7 +729,7 @@ def create_app(clean_dir:str|Path|None=None,  # clean data folder (default: MOVI
     lifespan = _lifespan(clean_dir, model_dir, require_model, threads)
     app = FastAPIOffline(title='movierec', version=_version(), lifespan=lifespan, description=_DESCRIPTION)
     app.state.catalog, app.state.recommender = catalog, recommender   # usable without the lifespan when handed in
-    app.state.unknowns, app.state.taste_lane = _Unknowns(), anyio.CapacityLimiter(TASTE_THREADS)
+    app.state.unknowns, app.state.taste_lane = LRU(), anyio.CapacityLimiter(TASTE_THREADS)
     app.state.fuzzy_lane = anyio.CapacityLimiter(FUZZY_THREADS)
     _add_error_handlers(app)
     app.add_middleware(_BodyLimit)

@@ -255,15 +255,10 @@ def suggest(self:Matcher, text,  # what the person typed (so far)
     out = self._prefix(q, limit)
     if len(out) < limit:
         seen = {r for r, _ in out}
-        near = self._fuzzy(('close', q, limit * 3), lambda: self._names.closest(q, limit * 3))
+        near = remembered(self._memo, ('close', q, limit * 3), lambda: self._names.closest(q, limit * 3))
         fuzzy = [(r, round(float(s), 1)) for k, s in near for r in self.by_name[k] if r not in seen]
         out += sorted(fuzzy, key=lambda t: (-round(t[1]), -self.votes[t[0]], t[0]))
     return out[:limit]
-
-@patch
-def _fuzzy(self:Matcher, key:tuple, search):
-    "The remembered answer to `key`, else `search()` remembered (inside `no_fuzzy`: NeedsFuzzy instead)."
-    return remembered(self._memo, key, search)
 
 # %% ../nbs/00a_names.ipynb #9d54fc20
 _NUMBERS = re.compile(r'\d+|\b[ivx]+\b')   # sequel numbers: 2, d2, ii, iv
@@ -273,7 +268,7 @@ def did_you_mean(self:Matcher, text)->int|None:
     "The row of the one title `text` is a typo of (one edit away, every other title 3+ edits away), else None."
     q = _query(text)
     if len(q) < 4 or q in self.by_name: return None
-    near = self._fuzzy(('typo', q), lambda: self._variants.within(q, 2, 50))
+    near = remembered(self._memo, ('typo', q), lambda: self._variants.within(q, 2, 50))
     titles = {t for k, _ in near for t in match_title(k, self.by_name, self.loose)}
     if len(titles) != 1 or min(d for _, d in near) != 1: return None
     name = titles.pop()
