@@ -8,9 +8,9 @@ import argparse, json, time
 from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp
 from .config import MovierecError, resolve_dir
-from .recommend import DEFAULT_MODEL, VARIANTS, Recommender, read_movies, train
+from .recommend import DEFAULT_MODEL, VARIANTS, Recommender, collection_ids, read_movies, train
 import itertools
-from .taste import (COLD, HYBRID, KEEP, LAMBDA, LIKED, OTHER, _prior, collections, fit_ease, fuse,
+from .taste import (COLD, HYBRID, KEEP, LAMBDA, LIKED, OTHER, _prior, fit_ease, fuse,
                             interactions, prune, rated_prior, read_ratings, year_affinity)
 
 # %% auto #0
@@ -44,11 +44,6 @@ def _genre_matrix(genres)->np.ndarray:
         for g in (gs if gs is not None and not isinstance(gs, float) else []): G[i, col[g]] = True
     return G
 
-def _collections(movies:pd.DataFrame, n:int)->np.ndarray:
-    "Collection id per row, -1 for none."
-    if 'collection_id' not in movies: return np.full(n, -1)
-    return movies['collection_id'].astype('Float64').fillna(-1).to_numpy(np.int64)
-
 # %% ../nbs/04_evaluate.ipynb #b1sp0001
 def _ratings_agreement(top:np.ndarray, valid:np.ndarray, ids:np.ndarray, ratings:pd.DataFrame|None):
     "(agreement, pairs) over (user, query, recommendation) triples, see above."
@@ -81,7 +76,7 @@ def metrics(idx:np.ndarray,          # neighbour rows (n × ≥k), -1 = none
     valid = top >= 0
     safe = np.where(valid, top, 0)
     n = len(top)
-    coll = _collections(movies, n)
+    coll = collection_ids(movies)
     size = pd.Series(coll).map(pd.Series(coll).value_counts()).to_numpy()
     members = (coll >= 0) & (size >= 2)
     hit = ((coll[safe] == coll[:, None]) & valid).any(1)
@@ -231,7 +226,7 @@ def ranking_data(clean_dir, model_dir, split:str='test')->dict:
     h = _rows_of(ids, held['movie_id']).astype(int)
     last = train_r[train_r['rating'] >= LIKED].groupby('user_id').tail(1).set_index('user_id')['movie_id']
     return {'rec': rec, 'train': train_r, 'held': h, 'users': users, 'likes': likes, 'split': split,
-            'raters': interactions(train_r, ids, 1.0).getnnz(axis=0), 'coll': collections(clean_dir, ids),
+            'raters': interactions(train_r, ids, 1.0).getnnz(axis=0), 'coll': rec._coll,
             'profile': _user_matrix(train_r, users, ids, True), 'seen': _user_matrix(train_r, users, ids, False),
             'cold': likes.getnnz(axis=0)[h] < 3, 'previous': _rows_of(ids, last[users]).astype(int)}
 

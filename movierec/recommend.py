@@ -18,8 +18,8 @@ from .names import Matcher, normalize_name, split_year
 # %% auto #0
 __all__ = ['TEXT_FIELDS', 'LIST_FIELDS', 'TERM_FIELDS', 'VARIANTS', 'DEFAULT_MODEL', 'MOVIE_COLUMNS', 'MODEL_FILES', 'MAX_K',
            'MAX_TASTE', 'SOURCES', 'build_matrix', 'topk_neighbours', 'read_movies', 'train', 'Recommender',
-           'UnknownTitle', 'Filters', 'check_k', 'why_text', 'ContentTaste', 'default_recommender', 'recommend',
-           'train_cli', 'recommend_cli']
+           'collection_ids', 'UnknownTitle', 'Filters', 'check_k', 'why_text', 'ContentTaste', 'default_recommender',
+           'recommend', 'train_cli', 'recommend_cli']
 
 # %% ../nbs/03_recommend.ipynb #aea87846
 TEXT_FIELDS = ('overview', 'tagline')                          # tokenised per word
@@ -250,9 +250,14 @@ class Recommender:
         return {'id': int(self._ids[r]), 'title': self._titles[r], 'year': self._years[r]}
 
 # %% ../nbs/03_recommend.ipynb #676d2890
+def collection_ids(m:pd.DataFrame)->np.ndarray:
+    "Collection id of each row of the movies `m`, -1 for none (or when `m` has no collection column)."
+    if 'collection_id' not in m: return np.full(len(m), -1, np.int64)
+    return m['collection_id'].astype('Float64').fillna(-1).to_numpy(np.int64)
+
 @patch
 def _columns(self:Recommender, m:pd.DataFrame):
-    "Per-row arrays of the movies: ids, titles, years, votes, genres, directors, language codes."
+    "Per-row arrays of the movies: ids, titles, years, votes, genres, directors, language codes, collections."
     self._ids = m['id'].to_numpy(np.int64)
     self._row = {int(i): r for r, i in enumerate(self._ids)}
     self._titles = m['title'].fillna('').astype(str).tolist()
@@ -262,6 +267,7 @@ def _columns(self:Recommender, m:pd.DataFrame):
     self._genres = [_listify(g) for g in m['genres']]
     self._directors = [_listify(d) for d in m['directors']]
     self._lang = m['original_language'].fillna('').astype(str).str.lower().to_numpy(object)
+    self._coll = collection_ids(m)
     self._has_text = np.diff(self.X.indptr) > 0
 
 @patch

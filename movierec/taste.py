@@ -14,7 +14,7 @@ from .store import clean_manifest, model_files, read_movies, read_table
 # %% auto #0
 __all__ = ['LIKED', 'LAMBDA', 'OTHER', 'KEEP', 'W_CONTENT', 'W_POP', 'W_YEAR', 'W_COLL', 'W_COLD', 'YEAR_SCALE', 'COLD', 'HYBRID',
            'TASTE_FILES', 'read_ratings', 'interactions', 'fit_ease', 'prune', 'fit_taste', 'train_taste', 'TasteModel',
-           'rated_prior', 'collections', 'year_affinity', 'same_collection', 'fuse']
+           'rated_prior', 'year_affinity', 'same_collection', 'fuse']
 
 # %% ../nbs/12_taste.ipynb #3e56dba8
 LIKED = 4.0          # a rating at or above this is a like
@@ -191,7 +191,7 @@ def load(cls:TasteModel, model_dir, clean_dir, rec)->TasteModel|None:
     P = _catalogue_map(ids, rec._ids)
     same = len(ids) == len(rec._ids) and bool((ids == rec._ids).all())   # the usual case: no reordering needed
     W = W if same else (P.T @ W @ P).tocsr()
-    return cls(rec, W, likes, man.get('params', {}), raters, collections(clean_dir, rec._ids))
+    return cls(rec, W, likes, man.get('params', {}), raters, rec._coll)
 
 
 # %% ../nbs/12_taste.ipynb #848e8334
@@ -212,12 +212,6 @@ def _per_row(items:pd.DataFrame, cat:np.ndarray, col:str)->np.ndarray:
     ok = items['id'].isin(row.index).to_numpy()
     out[row[items['id'][ok]].to_numpy()] = items[col].to_numpy()[ok]
     return out
-
-def collections(clean_dir, cat:np.ndarray)->np.ndarray:
-    "Collection id of each catalogue row `cat` from the clean movies (-1 for none)."
-    m = read_movies(clean_dir, ['id', 'collection_id'])
-    c = m.set_index('id')['collection_id'].astype('Float64').fillna(-1)
-    return c.reindex(cat).fillna(-1).to_numpy(np.int64)
 
 
 # %% ../nbs/12_taste.ipynb #933347a2
