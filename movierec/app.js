@@ -39,7 +39,7 @@
     const app = e.isTrusted && e.target.closest && e.target.closest('.mr-title') ? e.target.closest('.mr-app') : null;
     if (app) state(app).edits += 1;
   }, true);
-  // Recommend sends the box's text like Enter; any other click or choice is a request whose answer may fill the box
+  // Recommend sends the box's text like Enter, and any other click or choice is a request whose answer may fill the box
   function onAct(e) {
     const app = e.isTrusted && e.target.closest ? e.target.closest('.mr-app') : null;
     if (!app || e.target.closest('.mr-title')) return;

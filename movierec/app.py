@@ -436,7 +436,7 @@ def _set_title(self:RecommenderApp, text:str):
 
 @patch
 def _answer(self:RecommenderApp, done:bool=False):
-    "Tell the page's script what the box should show after request `seq`; `done`: all of that request is rendered."
+    "Tell the page's script what the box should show after request `seq` (`done`: all of that request is rendered)."
     self._answers += 1
     attrs = f'data-seq="{self.seq}" data-n="{self._answers}" data-text="{_e(self.shown)}"'
     end = f' data-done="{self.seq}"' if done else ''

@@ -351,7 +351,7 @@ def tune_ease(d:dict, lams=(100, 200, 500), others=(0.0, 1.0), keep:int=KEEP)->p
 # %% ../nbs/04_evaluate.ipynb #885e6dc1
 def tune_weights(d:dict, W:sp.csr_matrix, grid_content=(0.3, 0.45, 0.6), grid_pop=(0, 0.05, 0.1), grid_cold=(0, 0.25),
                  grid_year=(0, 0.2, 0.3, 0.4), grid_coll=(0, 0.1, 0.2))->pd.DataFrame:
-    "Validation HR@10 (all and cold) of the hybrid for every combination of weights, with EASE weights W; best first."
+    "Validation HR@10 (all and cold) of the hybrid for every combination of weights, with EASE weights W, best first."
     F, C = (d['profile'] @ W).toarray(), _content_scores(d['profile'], d['rec'].X)
     sig = hybrid_signals(d, d['profile'])
     rows = []

@@ -85,13 +85,13 @@ def match_title(query,          # what the person typed (without year handling: 
     return []
 
 # %% ../nbs/00a_names.ipynb #6e662ce9
-_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789 '   # normalised keys; other characters share one column
+_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789 '   # normalised keys (other characters share one column)
 _COLUMN = {c: i for i, c in enumerate(_ALPHABET)}
 
 def _column(ch:str)->int: return _COLUMN.get(ch, len(_ALPHABET))
 
 def _counts(keys:list[str])->np.ndarray:
-    "Character counts of each key, one row per character class (uint8, capped at 255; queries are shorter)."
+    "Character counts of each key, one row per character class (uint8, capped at 255: queries are shorter)."
     lens = np.fromiter(map(len, keys), np.int64, len(keys))
     chars = np.frombuffer(''.join(keys).encode('utf-32-le'), np.uint32)
     cols = np.array([_column(chr(i)) for i in range(128)])[np.minimum(chars, 127)]
@@ -118,7 +118,7 @@ class _Keys:
 # %% ../nbs/00a_names.ipynb #5f4cd983
 @patch
 def _qratio(self:_Keys, q:str, rows:np.ndarray, cut:float)->np.ndarray:
-    "Exact `QRatio` of `q` with the keys `rows` (0 below `cut`); rapidfuzz releases the GIL while it scores."
+    "Exact `QRatio` of `q` with the keys `rows` (0 below `cut`): rapidfuzz releases the GIL while it scores."
     if not len(rows): return np.zeros(0)
     return process.cdist([q], [self.keys[i] for i in rows], scorer=fuzz.QRatio, score_cutoff=cut,
                          dtype=np.float64, workers=1)[0]
@@ -156,7 +156,7 @@ def within(self:_Keys, q:str, d:int=2, n:int=50)->list[tuple[str, int]]:
 MEMO = 4096   # fuzzy answers each Matcher remembers
 
 class LRU:
-    "The last `size` key -> value pairs used; safe across threads."
+    "The last `size` key -> value pairs used, safe across threads."
     def __init__(self, size:int=MEMO): self.size, self.d, self.lock = size, OrderedDict(), threading.Lock()
 
     def get(self, key, default=None):
@@ -166,7 +166,7 @@ class LRU:
             return self.d[key]
 
     def put(self, key, value):
-        "Remember `value` for `key` (the least recently used pair goes beyond `size`); returns `value`."
+        "Remember `value` for `key` (the least recently used pair goes beyond `size`), returned."
         with self.lock:
             self.d[key] = value
             self.d.move_to_end(key)
@@ -187,7 +187,7 @@ def no_fuzzy():
     finally: _NO_FUZZY.reset(token)
 
 def remembered(memo:LRU, key, search):
-    "`memo`'s answer to `key`, else `search()` remembered there; inside `no_fuzzy`, NeedsFuzzy instead of searching."
+    "`memo`'s answer to `key`, else `search()` remembered there (inside `no_fuzzy`: NeedsFuzzy instead)."
     hit = memo.get(key)
     if hit is not None: return hit
     if _NO_FUZZY.get(): raise NeedsFuzzy(key)

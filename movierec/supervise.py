@@ -209,7 +209,7 @@ def _describe(p:psutil.Process)->str:
     except psutil.Error: return str(p.pid)
 
 def reap(name:str, value:str, grace:float=10)->int:
-    "Print and kill the leftovers of `name=value` still alive after `grace` s; exit status: 1 when there were any."
+    "Print and kill the leftovers of `name=value` still alive after `grace` s (exit status 1 when there were any)."
     _, left = psutil.wait_procs(leftovers(name, value), timeout=grace)
     for p in left: say(f'left running: {_describe(p)}')
     _send(left, signal.SIGKILL)

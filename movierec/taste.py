@@ -154,7 +154,7 @@ class TasteModel:
     "Taste scores over a Recommender's catalogue rows: content profile, fans (EASE), popularity, and their hybrid."
     has_ratings = True
     def __init__(self, rec, W:sp.csr_matrix, likes:np.ndarray, params:dict,
-                 raters:np.ndarray|None=None,       # people who rated each row (any rating); default: the likes
+                 raters:np.ndarray|None=None,       # people who rated each row (any rating), default: the likes
                  collections:np.ndarray|None=None): # collection id of each row, -1 for none
         self.rec, self.W, self.params = rec, W.tocsr(), params
         self.WT = self.W.T.tocsr()
@@ -177,7 +177,7 @@ def _prior(votes:np.ndarray)->np.ndarray:
     return (p / max(p.max(), 1e-9)).astype(np.float32)
 
 def rated_prior(raters:np.ndarray, votes:np.ndarray)->np.ndarray:
-    "Popularity prior: log(1 + people who rated the movie), scaled to [0, 1]; TMDB votes (× 0.001) break ties."
+    "Popularity prior: log(1 + people who rated the movie), scaled to [0, 1], TMDB votes (× 0.001) breaking ties."
     return _prior(raters) + np.float32(1e-3) * _prior(votes)
 
 
@@ -216,7 +216,7 @@ def _per_row(items:pd.DataFrame, cat:np.ndarray, col:str)->np.ndarray:
 
 # %% ../nbs/12_taste.ipynb #933347a2
 def _scaled(s:np.ndarray)->np.ndarray:
-    "s divided by its largest value along the last axis (unchanged where that is not positive); 1-D or users × rows."
+    "s divided by its largest value along the last axis (unchanged where that is not positive), 1-D or users × rows."
     m = s.max(axis=-1, keepdims=True, initial=0.0)
     return s / np.where(m > 0, m, 1)
 
@@ -236,7 +236,7 @@ def _fans(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
 
 # %% ../nbs/12_taste.ipynb #h2yr001
 def year_affinity(years:np.ndarray, newest, scale:float=YEAR_SCALE)->np.ndarray:
-    "exp(−½((year − newest) / scale)²) per movie, in [0, 1], 0 where a year is unknown; `newest`: number or column."
+    "exp(−½((year − newest) / scale)²) per movie, in [0, 1], 0 where a year is unknown (`newest`: number or column)."
     newest = np.asarray(newest, np.float32)
     d = (years - newest) / np.float32(scale)
     return np.where((years > 0) & (newest > 0), np.exp(-0.5 * d * d), 0).astype(np.float32)
