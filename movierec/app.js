@@ -4,6 +4,7 @@
 //    exactly what the box shows even when the last keystrokes' value updates are still queued. The kernel never
 //    writes the box: it says what the box should show in the hidden .mr-answer widget (data-seq, data-text), and
 //    that is put in the box only if it answers the newest request and nothing was typed in the box since.
+//    A click on a suggestion is a request too, 'n\x02label', naming the movie the button showed when clicked.
 // 2. Accessibility that ipywidgets cannot express: landmarks, a live region, aria-pressed on toggle buttons.
 (function () {
   if (window.__movierecApp) return;
@@ -13,7 +14,8 @@
     if (!states.has(app)) states.set(app, { sent: 0, edits: 0, since: 0, applied: '' });
     return states.get(app);
   }
-  function send(app) {
+  // kind '\u0001': the box's text (Enter, Recommend); '\u0002': the label of the suggestion clicked
+  function send(app, kind, label) {
     const box = app.querySelector('.mr-title input');
     const carrier = app.querySelector('.mr-carrier input');
     if (!box || !carrier) return;
@@ -21,7 +23,7 @@
     s.sent += 1;
     s.since = s.edits;
     app.dataset.sent = String(s.sent);
-    carrier.value = s.sent + '\u0001' + box.value;
+    carrier.value = s.sent + kind + (kind === '\u0002' ? label : box.value);
     carrier.dispatchEvent(new Event('input', { bubbles: true }));
   }
   function onKey(e) {
@@ -30,7 +32,7 @@
     e.preventDefault();
     e.stopImmediatePropagation();
     const app = box.closest('.mr-app');
-    if (app && e.type === 'keydown') send(app);
+    if (app && e.type === 'keydown') send(app, '\u0001');
   }
   document.addEventListener('keydown', onKey, true);
   document.addEventListener('keypress', onKey, true);
@@ -39,14 +41,17 @@
     const app = e.isTrusted && e.target.closest && e.target.closest('.mr-title') ? e.target.closest('.mr-app') : null;
     if (app) state(app).edits += 1;
   }, true);
-  // Recommend sends the box's text like Enter, and any other click or choice is a request whose answer may fill the box
+  // Recommend sends the box's text like Enter, a suggestion sends its label, and any other click or choice is a
+  // request whose answer may fill the box
   function onAct(e) {
     const app = e.isTrusted && e.target.closest ? e.target.closest('.mr-app') : null;
     if (!app || e.target.closest('.mr-title')) return;
-    if (e.type === 'click' && e.target.closest('.mr-go')) {
+    const go = e.type === 'click' ? e.target.closest('.mr-go') : null;
+    const pick = e.type === 'click' ? e.target.closest('.mr-suggestion') : null;
+    if (go || pick) {
       e.preventDefault();
       e.stopImmediatePropagation();
-      return send(app);
+      return go ? send(app, '\u0001') : send(app, '\u0002', pick.textContent.trim());
     }
     state(app).since = state(app).edits;
   }

@@ -4,13 +4,14 @@
 
 # %% ../nbs/09_app.ipynb #998ede6a
 from __future__ import annotations
-import functools, html, logging, os, sys, time, traceback
+import functools, html, logging, os, re, sys, time, traceback
 from importlib.resources import files
 from urllib.parse import parse_qs
 import ipywidgets as W
 import traitlets
 from fastcore.basics import patch
 from .config import MovierecError, resolve_dir
+from .names import LRU
 from .i18n import LANGS, t, fmt_number, genre_name, pick_lang
 
 # %% auto #0
@@ -253,6 +254,7 @@ class RecommenderApp:
         self.current, self.corrected, self.taste_items, self.renders = None, None, [], 0
         self._muted, self._sugg, self._said, self._submitted = False, [], None, ('', 0.0)
         self.seq, self.shown, self.asked, self._answers = 0, '', '', 0   # the browser's requests: see `_carried`
+        self._labels = LRU(256)   # what each suggestion label shown lately stood for: see `pick_label`
         self.lang_chosen = False   # True once the URL or the person chose the language
         ch = catalogue_choices(rec.movies)
         self.bounds, self.has_fans = ch['years'], bool(getattr(getattr(rec, 'taste', None), 'has_ratings', False))
@@ -410,6 +412,7 @@ def _show_suggestions(self:RecommenderApp, items:list):
         _show(b, s is not None)
         if s is None: continue
         b.description = label(s) if s.get('year') is not None else str(s['title'])
+        self._labels.put(b.description.strip(), s)
         b.tooltip = t('app.use', self.lang, title=b.description)
 
 # %% ../nbs/09_app.ipynb #typing0
@@ -445,12 +448,13 @@ def _answer(self:RecommenderApp, done:bool=False):
 # %% ../nbs/09_app.ipynb #typing1
 @patch
 def _carried(self:RecommenderApp, value:str):
-    "Enter or Recommend in the page: `value` is '<n>\\x01<the box's text>', n counting the page's requests."
-    n, sep, text = (value or '').partition('\x01')
-    if not sep or not n.isdigit() or int(n) <= self.seq: return   # not a request, or one already answered
-    self.seq = int(n)
-    self.shown = text
-    self.submit(text)
+    "A request of the page: '<n>\\x01<the box's text>' (Enter, Recommend) or '<n>\\x02<a suggestion's label>' (its click)."
+    m = re.fullmatch(r'(\d+)([\x01\x02])(.*)', value or '', re.S)
+    if not m or int(m[1]) <= self.seq: return   # not a request, or one already answered
+    self.seq = int(m[1])
+    self.shown = m[3]
+    if m[2] == '\x01': self.submit(m[3])
+    else: self.pick_label(m[3])
     self._answer(done=True)
 
 @patch
@@ -472,6 +476,16 @@ def pick_suggestion(self:RecommenderApp, i:int):
     self.asked = self.buttons[i].description
     if self.mode == 'taste': self.add_taste(self._sugg[i]['id'])
     else: self.choose(self._sugg[i]['id'])
+
+@patch
+@_safe
+def pick_label(self:RecommenderApp, text:str):
+    "The suggestion the page showed as `text` was clicked (the buttons may hold newer suggestions by now)."
+    self.asked = text
+    s = self._labels.get(text.strip())
+    query = s['id'] if s else text
+    if self.mode == 'taste': self.add_taste(query)
+    else: self.choose(query)
 
 # %% ../nbs/09_app.ipynb #eea2a27e
 @patch

@@ -110,6 +110,13 @@ def search(page, text:str):
     page.focus('.mr-title input')
     page.keyboard.type(text, delay=10)
     page.keyboard.press('Enter')
+    wait_done(page)
+
+def wait_done(page):
+    "Wait until the kernel finished the page's last request (Enter, Recommend or a suggestion: its number is done)."
+    page.wait_for_function('''() => {
+      const n = document.querySelector(".mr-app").dataset.sent, a = document.querySelector(".mr-answer [data-done]");
+      return !!n && !!a && a.dataset.done === n; }''', timeout=WAIT)
 
 
 # --- a search, suggestions, filters -------------------------------------------------------------------------
@@ -121,6 +128,7 @@ def test_search_suggest_filter_offline(browser, served, rec):
     sugg = page.locator('button.mr-suggestion', has_text='Toy Story (1995)')
     sugg.wait_for(timeout=WAIT)
     sugg.click()
+    wait_done(page)
     page.wait_for_selector('.mr-card', timeout=WAIT)
     assert page.locator('.mr-card').count() == 5
     scores = card_scores(page)
@@ -344,6 +352,7 @@ def test_taste_mode_in_spanish_and_english(browser, served, rec, axe_source):
     page.wait_for_selector('.mr-card', timeout=WAIT)
     page.type('.mr-title input', 'Jumanj', delay=20)   # the same live suggestions add a movie
     page.locator('button.mr-suggestion', has_text='Jumanji (1995)').click()
+    wait_done(page)
     page.wait_for_function('() => document.querySelectorAll(".mr-taste-chip").length === 2', timeout=WAIT)
     wait_text(page, '.mr-query-info', 'Jumanji (1995)')
     assert any(c.startswith('Toy Story (1995)') for c in chips(page))
@@ -379,6 +388,7 @@ def test_browser_language_and_genre_names(browser, served):
     page.wait_for_selector('.mr-title input', timeout=120000)
     wait_text(page, '.mr-go', 'Recomendar')
     page.locator('.mr-filters-toggle').click()
+    wait_text(page, '.mr-genres', 'Comedia')   # relabelled after the button: the updates arrive one by one
     assert page.locator('button.mr-genre', has_text='Comedia').count() == 1
     search(page, 'Toy Story')
     page.wait_for_function('() => document.querySelectorAll(".mr-card").length === 5', timeout=WAIT)
