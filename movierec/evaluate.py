@@ -10,13 +10,14 @@ import numpy as np, pandas as pd, scipy.sparse as sp
 from .config import MovierecError, resolve_dir
 from .recommend import DEFAULT_MODEL, VARIANTS, Recommender, collection_ids, read_movies, train
 import itertools
-from .taste import (COLD, HYBRID, KEEP, LAMBDA, LIKED, OTHER, _prior, fit_ease, fuse,
+from .taste import (COLD, HALF_LIFE, HYBRID, KEEP, LAMBDA, LIKED, OTHER, _prior, fit_ease, fuse,
                             interactions, prune, rated_prior, read_ratings, year_affinity)
 
 # %% auto #0
-__all__ = ['REF_LAMBDA', 'CF_ROWS', 'random_neighbours', 'metrics', 'evaluate', 'best_model', 'ranking_split', 'rank_hits',
-           'hybrid_signals', 'hybrid_scores', 'ranking_data', 'fit_models', 'model_scores', 'ranking_table',
-           'paired_bootstrap', 'ranking_evaluation', 'print_ranking', 'tune_ease', 'tune_weights', 'evaluate_cli']
+__all__ = ['REF_LAMBDA', 'CF_ROWS', 'random_neighbours', 'metrics', 'evaluate', 'best_model', 'ranking_split', 'recency_profile',
+           'rank_hits', 'hybrid_signals', 'hybrid_scores', 'ranking_data', 'fit_models', 'model_scores',
+           'ranking_table', 'paired_bootstrap', 'ranking_evaluation', 'print_ranking', 'tune_ease', 'tune_weights',
+           'evaluate_cli']
 
 # %% ../nbs/04_evaluate.ipynb #ac2d8936
 def random_neighbours(n:int,     # movies
@@ -158,6 +159,21 @@ def _user_matrix(r:pd.DataFrame, users:np.ndarray, ids:np.ndarray, liked_only:bo
     ok = ~np.isnan(m)
     return sp.csr_matrix((np.ones(ok.sum(), np.float32), (u[ok], m[ok].astype(int))), shape=(len(users), len(ids)))
 
+def _order_matrix(liked:pd.DataFrame, users:np.ndarray, ids:np.ndarray)->sp.csr_matrix:
+    "Evaluated users × catalogue: 1 for the last movie the user liked in training, 2 for the one before, ..."
+    liked = liked[liked['user_id'].isin(users)]   # in rating order (ranking_split sorts by user and time)
+    back = liked.groupby('user_id').cumcount(ascending=False).to_numpy() + 1
+    u = pd.Series(np.arange(len(users)), index=users)[liked['user_id']].to_numpy()
+    m = _rows_of(ids, liked['movie_id'])
+    ok = ~np.isnan(m)
+    return sp.csr_matrix((back[ok].astype(np.float32), (u[ok], m[ok].astype(int))), shape=(len(users), len(ids)))
+
+def recency_profile(d:dict, half_life:float=HALF_LIFE)->sp.csr_matrix:
+    "The profiles of split `d`, weighted as TasteModel weighs a liked list named in rating order (taste.recency)."
+    Q = d['order'].copy()
+    Q.data = np.power(np.float32(0.5), (Q.data - 1) / np.float32(half_life)) if half_life else np.ones_like(Q.data)
+    return Q
+
 # %% ../nbs/04_evaluate.ipynb #f8a847ff
 def rank_hits(S:np.ndarray, held:np.ndarray, seen:sp.csr_matrix, k:int=10)->tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Per user: hit@k, NDCG@k of the held-out row (ties take the middle place), the top-k rows; `seen` not ranked."
@@ -180,15 +196,15 @@ def _knn(X:sp.csr_matrix)->sp.csr_matrix:
     return C
 
 def _content_scores(Q:sp.csr_matrix, X:sp.csr_matrix, chunk:int=128)->np.ndarray:
-    "Users × catalogue cosine with the mean liked TF-IDF row, in chunks of users (sparse products only)."
-    Qn = sp.diags(1 / np.maximum(Q.getnnz(axis=1), 1)) @ Q
+    "Users × catalogue cosine with the (weighted) mean liked TF-IDF row, in chunks of users (sparse products only)."
+    Qn = sp.diags(1 / np.maximum(np.asarray(Q.sum(axis=1)).ravel(), 1e-9)) @ Q
     XT = X.T.tocsc()
     return np.vstack([((Qn[i:i + chunk] @ X) @ XT).toarray() for i in range(0, Q.shape[0], chunk)]).astype(np.float32)
 
 # %% ../nbs/04_evaluate.ipynb #1a30b3fd
 def _year_rows(Q:sp.csr_matrix, years:np.ndarray, scale:float)->np.ndarray:
     "Users × catalogue year affinity around each profile's newest liked year (movierec.taste.year_affinity)."
-    newest = Q.multiply(years[None, :]).max(axis=1).toarray()
+    newest = Q.sign().multiply(years[None, :]).max(axis=1).toarray()   # Q's weights do not matter, its movies do
     return year_affinity(years, newest, scale)
 
 def _collection_rows(Q:sp.csr_matrix, coll:np.ndarray)->np.ndarray:
@@ -224,10 +240,12 @@ def ranking_data(clean_dir, model_dir, split:str='test')->dict:
     ids, users = rec._ids, held['user_id'].to_numpy()
     likes = interactions(train_r, ids, 0.0)
     h = _rows_of(ids, held['movie_id']).astype(int)
-    last = train_r[train_r['rating'] >= LIKED].groupby('user_id').tail(1).set_index('user_id')['movie_id']
+    liked = train_r[train_r['rating'] >= LIKED]
+    last = liked.groupby('user_id').tail(1).set_index('user_id')['movie_id']
     return {'rec': rec, 'train': train_r, 'held': h, 'users': users, 'likes': likes, 'split': split,
             'raters': interactions(train_r, ids, 1.0).getnnz(axis=0), 'coll': rec._coll,
             'profile': _user_matrix(train_r, users, ids, True), 'seen': _user_matrix(train_r, users, ids, False),
+            'order': _order_matrix(liked, users, ids),
             'cold': likes.getnnz(axis=0)[h] < 3, 'previous': _rows_of(ids, last[users]).astype(int)}
 
 # %% ../nbs/04_evaluate.ipynb #5b31d440
@@ -307,7 +325,8 @@ def ranking_evaluation(clean_dir=None, model_dir=None, k:int=10, split:str='test
     t0 = time.perf_counter()
     d = ranking_data(resolve_dir('clean', clean_dir), resolve_dir('models', model_dir), split)
     fit = fit_models(d, lam, other)
-    table, hits = ranking_table(model_scores(d, fit, d['profile'], w), d, k)
+    Q = recency_profile(d, (HYBRID | (w or {}))['half_life'])   # every model gets the same profile
+    table, hits = ranking_table(model_scores(d, fit, Q, w), d, k)
     single = ranking_table(_single(d, fit, w), d, k)[0]
     best = max(CF_ROWS, key=lambda m: table.loc[m, f'HR@{k}'])
     return {'table': table, 'single': single, 'against': _against(hits, best), 'best_cf': best,
@@ -345,20 +364,22 @@ def tune_ease(d:dict, lams=(100, 200, 500), others=(0.0, 1.0), keep:int=KEEP)->p
     for lam in lams:
         for o in others:
             W = prune(*fit_ease(interactions(d['train'], d['rec']._ids, o), lam), len(d['rec']._ids), keep)
-            rows.append({'lambda': lam, 'other': o, 'HR@10': _hit_rate((d['profile'] @ W).toarray(), d)})
+            rows.append({'lambda': lam, 'other': o, 'HR@10': _hit_rate((recency_profile(d) @ W).toarray(), d)})
     return pd.DataFrame(rows)
 
 # %% ../nbs/04_evaluate.ipynb #885e6dc1
-def tune_weights(d:dict, W:sp.csr_matrix, grid_content=(0.3, 0.45, 0.6), grid_pop=(0, 0.05, 0.1), grid_cold=(0, 0.25),
-                 grid_year=(0, 0.2, 0.3, 0.4), grid_coll=(0, 0.1, 0.2))->pd.DataFrame:
+def tune_weights(d:dict, W:sp.csr_matrix, grid_content=(0.3, 0.45, 0.6), grid_pop=(0, 0.05, 0.1),
+                 grid_cold=(0, 0.25, 0.5), grid_year=(0, 0.2, 0.3, 0.4), grid_coll=(0, 0.1, 0.2),
+                 grid_half=(0, 5, 10, 20))->pd.DataFrame:
     "Validation HR@10 (all and cold) of the hybrid for every combination of weights, with EASE weights W, best first."
-    F, C = (d['profile'] @ W).toarray(), _content_scores(d['profile'], d['rec'].X)
-    sig = hybrid_signals(d, d['profile'])
-    rows = []
-    for wc, wp, wk, wy, wl in itertools.product(grid_content, grid_pop, grid_cold, grid_year, grid_coll):
-        w = {'w_content': wc, 'w_pop': wp, 'w_cold': wk, 'w_year': wy, 'w_coll': wl}
-        hit = rank_hits(hybrid_scores(F, C, sig, w), d['held'], d['seen'])[0]
-        rows.append(w | {'HR@10': hit.mean(), 'HR@10 cold': hit[d['cold']].mean()})
+    sig, rows = hybrid_signals(d, d['profile']), []
+    for half in grid_half:
+        Q = recency_profile(d, half)
+        F, C = (Q @ W).toarray(), _content_scores(Q, d['rec'].X)
+        for wc, wp, wk, wy, wl in itertools.product(grid_content, grid_pop, grid_cold, grid_year, grid_coll):
+            w = {'w_content': wc, 'w_pop': wp, 'w_cold': wk, 'w_year': wy, 'w_coll': wl, 'half_life': half}
+            hit = rank_hits(hybrid_scores(F, C, sig, w), d['held'], d['seen'])[0]
+            rows.append(w | {'HR@10': hit.mean(), 'HR@10 cold': hit[d['cold']].mean()})
     return _pick(pd.DataFrame(rows), len(d['users']))
 
 def _pick(t:pd.DataFrame, users:int, hits:int=2)->pd.DataFrame:

@@ -12,9 +12,9 @@ from .config import MovierecError, publish_dir, resolve_dir, sha256_file, write_
 from .store import clean_manifest, model_files, read_movies, read_table
 
 # %% auto #0
-__all__ = ['LIKED', 'LAMBDA', 'OTHER', 'KEEP', 'W_CONTENT', 'W_POP', 'W_YEAR', 'W_COLL', 'W_COLD', 'YEAR_SCALE', 'COLD', 'HYBRID',
-           'TASTE_FILES', 'read_ratings', 'interactions', 'fit_ease', 'prune', 'fit_taste', 'train_taste', 'TasteModel',
-           'rated_prior', 'year_affinity', 'same_collection', 'fuse']
+__all__ = ['LIKED', 'LAMBDA', 'OTHER', 'KEEP', 'W_CONTENT', 'W_POP', 'W_YEAR', 'W_COLL', 'W_COLD', 'YEAR_SCALE', 'HALF_LIFE',
+           'COLD', 'HYBRID', 'TASTE_FILES', 'read_ratings', 'interactions', 'fit_ease', 'prune', 'fit_taste',
+           'train_taste', 'TasteModel', 'rated_prior', 'recency', 'year_affinity', 'same_collection', 'fuse']
 
 # %% ../nbs/12_taste.ipynb #3e56dba8
 LIKED = 4.0          # a rating at or above this is a like
@@ -25,9 +25,10 @@ W_CONTENT, W_POP = 0.45, 0.05   # hybrid: content and prior (log raters) weights
 W_YEAR, W_COLL = 0.3, 0.2       # hybrid: year affinity and same-collection weights (validation)
 W_COLD = 0.0         # hybrid: extra content weight for movies liked by fewer than COLD users (validation: 0)
 YEAR_SCALE = 4.0     # year affinity: a Gaussian of this many years around the newest liked movie's year
+HALF_LIFE = 10.0     # taste profile: a liked movie counts half as much as the one named 10 movies after it (validation)
 COLD = 3             # a movie liked by fewer users than this is cold: its fans score says little
 HYBRID = {'w_content': W_CONTENT, 'w_pop': W_POP, 'w_cold': W_COLD, 'w_year': W_YEAR, 'w_coll': W_COLL,
-          'year_scale': YEAR_SCALE}   # the hybrid's parameters, stored in the taste model's manifest
+          'year_scale': YEAR_SCALE, 'half_life': HALF_LIFE}   # the hybrid's parameters, kept in the model's manifest
 
 
 # %% ../nbs/12_taste.ipynb #61d4d5cd
@@ -220,16 +221,24 @@ def _scaled(s:np.ndarray)->np.ndarray:
     m = s.max(axis=-1, keepdims=True, initial=0.0)
     return s / np.where(m > 0, m, 1)
 
+def recency(n:int, half_life:float=HALF_LIFE)->np.ndarray:
+    "Weights of `n` liked movies in the order named: the last counts 1, the one named `half_life` movies before it ½."
+    back = np.arange(n - 1, -1, -1, dtype=np.float32)
+    return np.power(np.float32(0.5), back / np.float32(half_life)) if half_life else np.ones(n, np.float32)
+
+@patch
+def _recency(self:TasteModel, n:int)->np.ndarray: return recency(n, self.params.get('half_life', HALF_LIFE))
+
 @patch
 def _content(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
-    X = self.rec.X
-    p = np.asarray(X[list(liked_rows)].mean(axis=0)).ravel()
+    X, w = self.rec.X, self._recency(len(liked_rows))
+    p = (X[list(liked_rows)].T @ w) / w.sum()
     if len(disliked_rows): p = p - 0.5 * np.asarray(X[list(disliked_rows)].mean(axis=0)).ravel()
     return X @ p.astype(np.float32)
 
 @patch
 def _fans(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
-    s = np.asarray(self.W[list(liked_rows)].sum(axis=0)).ravel()
+    s = self.W[list(liked_rows)].T @ self._recency(len(liked_rows))
     if len(disliked_rows): s = s - 0.5 * np.asarray(self.W[list(disliked_rows)].sum(axis=0)).ravel()
     return s.astype(np.float32)
 

@@ -55,17 +55,21 @@ def test_evaluate_ranking_without_ratings(clean_dir, model_dir, tmp_path):
 def test_ranking_measures_the_taste_models_formula(clean_dir, model_dir):
     "The evaluation's hybrid row for a user is what TasteModel.scores (the one for_taste uses) gives that profile."
     import numpy as np
-    from movierec.evaluate import fit_models, hybrid_signals, model_scores, ranking_data
+    from movierec.evaluate import fit_models, hybrid_signals, model_scores, ranking_data, recency_profile
     from movierec.taste import HYBRID, TasteModel
     d = ranking_data(clean_dir, model_dir, 'validation')
     fit = fit_models(d)
-    users = [0, 7, 42]
-    Q = d['profile'][users]
+    Q = recency_profile(d)
+    many = np.flatnonzero(Q.getnnz(axis=1) > 2)   # profiles where the order of the liked movies matters
+    users = [many[0], many[len(many) // 2], many[-1]]
+    Q = Q[users]
     got = model_scores(d, fit, Q)['hybrid']
     likes = d['likes'].getnnz(axis=0)
     tm = TasteModel(d['rec'], fit['taste'], likes, dict(HYBRID), d['raters'], d['coll'])
     for i in range(len(users)):
-        np.testing.assert_allclose(got[i], tm.scores(Q[i].indices), rtol=1e-5, atol=1e-6)
+        named = Q[i].indices[np.argsort(Q[i].data, kind='stable')]   # the liked movies in the order they were rated
+        np.testing.assert_allclose(got[i], tm.scores(named), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(got[-1], tm.scores(named[::-1]), rtol=1e-5, atol=1e-6)   # named the other way round
     sig = hybrid_signals(d, Q)
     assert sig['coll'].sum() > 0 and (sig['year'] > 0.99).any(axis=1).all()   # every profile has its newest year
     assert (d['raters'] >= likes).all() and (d['raters'] > likes).any()          # the prior counts every rating
