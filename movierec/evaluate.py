@@ -369,8 +369,8 @@ def tune_ease(d:dict, lams=(100, 200, 500), others=(0.0, 1.0), keep:int=KEEP)->p
 
 # %% ../nbs/04_evaluate.ipynb #885e6dc1
 def tune_weights(d:dict, W:sp.csr_matrix, grid_content=(0.3, 0.45, 0.6), grid_pop=(0, 0.05, 0.1),
-                 grid_cold=(0, 0.25, 0.5), grid_year=(0, 0.2, 0.3, 0.4), grid_coll=(0, 0.1, 0.2),
-                 grid_half=(0, 5, 10, 20))->pd.DataFrame:
+                 grid_cold=(0, 0.25), grid_year=(0, 0.2, 0.3, 0.4), grid_coll=(0, 0.1, 0.2),
+                 grid_half=(0, 10))->pd.DataFrame:
     "Validation HR@10 (all and cold) of the hybrid for every combination of weights, with EASE weights W, best first."
     sig, rows = hybrid_signals(d, d['profile']), []
     for half in grid_half:
