@@ -448,7 +448,7 @@ def _answer(self:RecommenderApp, done:bool=False):
 # %% ../nbs/09_app.ipynb #typing1
 @patch
 def _carried(self:RecommenderApp, value:str):
-    "A request of the page: '<n>\\x01<the box's text>' (Enter, Recommend) or '<n>\\x02<a suggestion's label>' (its click)."
+    "A request of the page: '<n>\\x01<the box's text>' (Enter, Recommend) or '<n>\\x02<a suggestion's label>'."
     m = re.fullmatch(r'(\d+)([\x01\x02])(.*)', value or '', re.S)
     if not m or int(m[1]) <= self.seq: return   # not a request, or one already answered
     self.seq = int(m[1])

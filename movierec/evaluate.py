@@ -10,7 +10,7 @@ import numpy as np, pandas as pd, scipy.sparse as sp
 from .config import MovierecError, resolve_dir
 from .recommend import DEFAULT_MODEL, VARIANTS, Recommender, collection_ids, read_movies, train
 import itertools
-from .taste import (COLD, HALF_LIFE, HYBRID, KEEP, LAMBDA, LIKED, OTHER, _prior, fit_ease, fuse,
+from .taste import (COLD, HALF_LIFE, HYBRID, KEEP, LAMBDA, LIKED, OTHER, _prior, fit_ease, fuse, halves,
                             interactions, prune, rated_prior, read_ratings, year_affinity)
 
 # %% auto #0
@@ -151,27 +151,24 @@ def ranking_split(ratings:pd.DataFrame, split:str='test')->tuple[pd.DataFrame, p
 def _rows_of(ids:np.ndarray, movie_ids)->np.ndarray:
     return pd.Series(np.arange(len(ids)), index=ids).reindex(movie_ids).to_numpy()
 
-def _user_matrix(r:pd.DataFrame, users:np.ndarray, ids:np.ndarray, liked_only:bool)->sp.csr_matrix:
-    "Evaluated users × catalogue: 1 where the user rated (or liked) the movie in training."
-    r = r[r['user_id'].isin(users) & ((r['rating'] >= LIKED) | (not liked_only))]
+def _user_matrix(r:pd.DataFrame, users:np.ndarray, ids:np.ndarray, liked_only:bool, values=None)->sp.csr_matrix:
+    "Evaluated users × catalogue: 1 (or `values`, one per row of `r`) where the user rated (or liked) the movie."
+    keep = (r['user_id'].isin(users) & ((r['rating'] >= LIKED) | (not liked_only))).to_numpy()
+    r, v = r[keep], np.ones(keep.sum(), np.float32) if values is None else np.asarray(values, np.float32)[keep]
     u = pd.Series(np.arange(len(users)), index=users)[r['user_id']].to_numpy()
     m = _rows_of(ids, r['movie_id'])
     ok = ~np.isnan(m)
-    return sp.csr_matrix((np.ones(ok.sum(), np.float32), (u[ok], m[ok].astype(int))), shape=(len(users), len(ids)))
+    return sp.csr_matrix((v[ok], (u[ok], m[ok].astype(int))), shape=(len(users), len(ids)))
 
 def _order_matrix(liked:pd.DataFrame, users:np.ndarray, ids:np.ndarray)->sp.csr_matrix:
     "Evaluated users × catalogue: 1 for the last movie the user liked in training, 2 for the one before, ..."
-    liked = liked[liked['user_id'].isin(users)]   # in rating order (ranking_split sorts by user and time)
-    back = liked.groupby('user_id').cumcount(ascending=False).to_numpy() + 1
-    u = pd.Series(np.arange(len(users)), index=users)[liked['user_id']].to_numpy()
-    m = _rows_of(ids, liked['movie_id'])
-    ok = ~np.isnan(m)
-    return sp.csr_matrix((back[ok].astype(np.float32), (u[ok], m[ok].astype(int))), shape=(len(users), len(ids)))
+    back = liked.groupby('user_id').cumcount(ascending=False) + 1   # in rating order: ranking_split sorts by time
+    return _user_matrix(liked, users, ids, True, back)
 
 def recency_profile(d:dict, half_life:float=HALF_LIFE)->sp.csr_matrix:
     "The profiles of split `d`, weighted as TasteModel weighs a liked list named in rating order (taste.recency)."
     Q = d['order'].copy()
-    Q.data = np.power(np.float32(0.5), (Q.data - 1) / np.float32(half_life)) if half_life else np.ones_like(Q.data)
+    Q.data = halves(Q.data - 1, half_life)
     return Q
 
 # %% ../nbs/04_evaluate.ipynb #f8a847ff

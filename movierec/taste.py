@@ -14,7 +14,7 @@ from .store import clean_manifest, model_files, read_movies, read_table
 # %% auto #0
 __all__ = ['LIKED', 'LAMBDA', 'OTHER', 'KEEP', 'W_CONTENT', 'W_POP', 'W_YEAR', 'W_COLL', 'W_COLD', 'YEAR_SCALE', 'HALF_LIFE',
            'COLD', 'HYBRID', 'TASTE_FILES', 'read_ratings', 'interactions', 'fit_ease', 'prune', 'fit_taste',
-           'train_taste', 'TasteModel', 'rated_prior', 'recency', 'year_affinity', 'same_collection', 'fuse']
+           'train_taste', 'TasteModel', 'rated_prior', 'halves', 'recency', 'year_affinity', 'same_collection', 'fuse']
 
 # %% ../nbs/12_taste.ipynb #3e56dba8
 LIKED = 4.0          # a rating at or above this is a like
@@ -221,10 +221,14 @@ def _scaled(s:np.ndarray)->np.ndarray:
     m = s.max(axis=-1, keepdims=True, initial=0.0)
     return s / np.where(m > 0, m, 1)
 
+def halves(back:np.ndarray, half_life:float=HALF_LIFE)->np.ndarray:
+    "0.5 ** (back / half_life): the weight of a like `back` likes before the last one (all 1 when half_life is 0)."
+    back = np.asarray(back, np.float32)
+    return np.power(np.float32(0.5), back / np.float32(half_life)) if half_life else np.ones_like(back)
+
 def recency(n:int, half_life:float=HALF_LIFE)->np.ndarray:
     "Weights of `n` liked movies in the order named: the last counts 1, the one named `half_life` movies before it ½."
-    back = np.arange(n - 1, -1, -1, dtype=np.float32)
-    return np.power(np.float32(0.5), back / np.float32(half_life)) if half_life else np.ones(n, np.float32)
+    return halves(np.arange(n - 1, -1, -1), half_life)
 
 @patch
 def _recency(self:TasteModel, n:int)->np.ndarray: return recency(n, self.params.get('half_life', HALF_LIFE))
@@ -245,7 +249,7 @@ def _fans(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
 
 # %% ../nbs/12_taste.ipynb #h2yr001
 def year_affinity(years:np.ndarray, newest, scale:float=YEAR_SCALE)->np.ndarray:
-    "exp(−½((year − newest) / scale)²) per movie, in [0, 1], 0 where a year is unknown (`newest`: number or column)."
+    "exp(−½((year − newest) / scale)²) per movie, 0 where a year is unknown (`newest`: a number or a column)."
     newest = np.asarray(newest, np.float32)
     d = (years - newest) / np.float32(scale)
     return np.where((years > 0) & (newest > 0), np.exp(-0.5 * d * d), 0).astype(np.float32)
