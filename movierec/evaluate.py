@@ -10,8 +10,8 @@ import numpy as np, pandas as pd, scipy.sparse as sp
 from .config import MovierecError, resolve_dir
 from .recommend import DEFAULT_MODEL, VARIANTS, Recommender, collection_ids, read_movies, train
 import itertools
-from .taste import (COLD, HALF_LIFE, HYBRID, KEEP, LAMBDA, LIKED, OTHER, _prior, fit_ease, fuse, halves,
-                            interactions, prune, rated_prior, read_ratings, year_affinity)
+from .taste import (COLD, HALF_LIFE, HYBRID, KEEP, LAMBDA, LIKED, OTHER, _prior, borrow_matrix, fit_ease, fuse,
+                            halves, interactions, prune, rated_prior, read_ratings, year_affinity)
 
 # %% auto #0
 __all__ = ['REF_LAMBDA', 'CF_ROWS', 'random_neighbours', 'metrics', 'evaluate', 'best_model', 'ranking_split', 'recency_profile',
@@ -217,13 +217,17 @@ def _collection_rows(Q:sp.csr_matrix, coll:np.ndarray)->np.ndarray:
 def hybrid_signals(d:dict, Q:sp.csr_matrix, w:dict|None=None)->dict:
     "The hybrid's inputs besides fans and content, for profiles `Q`, from the training ratings of split `d` only."
     years = np.asarray(d['rec']._year_arr, np.float32)
-    scale = (HYBRID | (w or {}))['year_scale']
-    return {'prior': rated_prior(d['raters'], d['rec']._votes), 'cold': _cold(d),
-            'year': _year_rows(Q, years, scale), 'coll': _collection_rows(Q, d['coll'])}
+    w = HYBRID | (w or {})
+    likes, rec = d['likes'].getnnz(axis=0), d['rec']
+    lend_to = (likes < COLD) & (d['raters'] > 0)   # as TasteModel: rated by someone, liked by too few
+    return {'prior': rated_prior(d['raters'], rec._votes), 'cold': _cold(d),
+            'year': _year_rows(Q, years, w['year_scale']), 'coll': _collection_rows(Q, d['coll']),
+            'borrow': borrow_matrix(rec.idx, rec.score, likes >= COLD, lend_to, w['borrow_k'])}
 
 def hybrid_scores(fans:np.ndarray, content:np.ndarray, sig:dict, w:dict|None=None)->np.ndarray:
     "The taste model's fusion on users × catalogue score matrices: movierec.taste.fuse, as TasteModel.scores."
-    return fuse(fans, content, sig['prior'], sig['cold'], sig['year'], sig['coll'], w)
+    borrowed = (sig['borrow'] @ fans.T).T
+    return fuse(fans, content, sig['prior'], sig['cold'], sig['year'], sig['coll'], w, borrowed)
 
 
 # %% ../nbs/04_evaluate.ipynb #eab7f737
@@ -367,14 +371,16 @@ def tune_ease(d:dict, lams=(100, 200, 500), others=(0.0, 1.0), keep:int=KEEP)->p
 # %% ../nbs/04_evaluate.ipynb #885e6dc1
 def tune_weights(d:dict, W:sp.csr_matrix, grid_content=(0.3, 0.45, 0.6), grid_pop=(0, 0.05, 0.1),
                  grid_cold=(0, 0.25), grid_year=(0, 0.2, 0.3, 0.4), grid_coll=(0, 0.1, 0.2),
-                 grid_half=(0, 10))->pd.DataFrame:
+                 grid_half=(0, 10), grid_borrow=(0, 0.4))->pd.DataFrame:
     "Validation HR@10 (all and cold) of the hybrid for every combination of weights, with EASE weights W, best first."
     sig, rows = hybrid_signals(d, d['profile']), []
     for half in grid_half:
         Q = recency_profile(d, half)
         F, C = (Q @ W).toarray(), _content_scores(Q, d['rec'].X)
-        for wc, wp, wk, wy, wl in itertools.product(grid_content, grid_pop, grid_cold, grid_year, grid_coll):
-            w = {'w_content': wc, 'w_pop': wp, 'w_cold': wk, 'w_year': wy, 'w_coll': wl, 'half_life': half}
+        for wc, wp, wk, wy, wl, wb in itertools.product(grid_content, grid_pop, grid_cold, grid_year, grid_coll,
+                                                        grid_borrow):
+            w = {'w_content': wc, 'w_pop': wp, 'w_cold': wk, 'w_year': wy, 'w_coll': wl, 'w_borrow': wb,
+                 'half_life': half}
             hit = rank_hits(hybrid_scores(F, C, sig, w), d['held'], d['seen'])[0]
             rows.append(w | {'HR@10': hit.mean(), 'HR@10 cold': hit[d['cold']].mean()})
     return _pick(pd.DataFrame(rows), len(d['users']))

@@ -13,8 +13,9 @@ from .store import clean_manifest, model_files, read_movies, read_table
 
 # %% auto #0
 __all__ = ['LIKED', 'LAMBDA', 'OTHER', 'KEEP', 'W_CONTENT', 'W_POP', 'W_YEAR', 'W_COLL', 'W_COLD', 'YEAR_SCALE', 'HALF_LIFE',
-           'COLD', 'HYBRID', 'TASTE_FILES', 'read_ratings', 'interactions', 'fit_ease', 'prune', 'fit_taste',
-           'train_taste', 'TasteModel', 'rated_prior', 'halves', 'recency', 'year_affinity', 'same_collection', 'fuse']
+           'W_BORROW', 'BORROW_K', 'COLD', 'HYBRID', 'TASTE_FILES', 'read_ratings', 'interactions', 'fit_ease', 'prune',
+           'fit_taste', 'train_taste', 'TasteModel', 'rated_prior', 'halves', 'recency', 'year_affinity',
+           'same_collection', 'borrow_matrix', 'fuse']
 
 # %% ../nbs/12_taste.ipynb #3e56dba8
 LIKED = 4.0          # a rating at or above this is a like
@@ -26,9 +27,11 @@ W_YEAR, W_COLL = 0.3, 0.2       # hybrid: year affinity and same-collection weig
 W_COLD = 0.0         # hybrid: extra content weight for movies liked by fewer than COLD users (validation: 0)
 YEAR_SCALE = 4.0     # year affinity: a Gaussian of this many years around the newest liked movie's year
 HALF_LIFE = 10.0     # taste profile: a liked movie counts half as much as the one named 10 movies after it (validation)
+W_BORROW = 0.3       # hybrid: weight of the fans score a cold movie borrows from its content neighbours (validation)
+BORROW_K = 20        # ... from this many of its nearest stored neighbours that are not cold (validation: 10-50 alike)
 COLD = 3             # a movie liked by fewer users than this is cold: its fans score says little
 HYBRID = {'w_content': W_CONTENT, 'w_pop': W_POP, 'w_cold': W_COLD, 'w_year': W_YEAR, 'w_coll': W_COLL,
-          'year_scale': YEAR_SCALE, 'half_life': HALF_LIFE}   # the hybrid's parameters, kept in the model's manifest
+          'w_borrow': W_BORROW, 'borrow_k': BORROW_K, 'year_scale': YEAR_SCALE, 'half_life': HALF_LIFE}   # the hybrid's parameters, kept in the model's manifest
 
 
 # %% ../nbs/12_taste.ipynb #61d4d5cd
@@ -166,6 +169,8 @@ class TasteModel:
         self.cold = (likes < COLD).astype(np.float32)
         self.years = np.asarray(rec._year_arr, np.float32)
         self.coll = np.full(len(likes), -1, np.int64) if collections is None else np.asarray(collections, np.int64)
+        lend_to = (likes < COLD) & (self.raters > 0)   # rated by someone, liked by too few for a fans score
+        self.borrow = borrow_matrix(rec.idx, rec.score, likes >= COLD, lend_to, params.get('borrow_k', BORROW_K))
         self._last = (None, None)
 
     def __repr__(self): return f'TasteModel({len(self.rec._ids):,} movies, {int(self.rated.sum()):,} rated)'
@@ -260,13 +265,30 @@ def same_collection(coll:np.ndarray, liked_rows)->np.ndarray:
     return np.isin(coll, mine[mine >= 0]).astype(np.float32)
 
 
+# %% ../nbs/12_taste.ipynb #h2bor01
+def borrow_matrix(idx:np.ndarray,    # stored content neighbours, one row per movie (-1 = none), best first
+                  score:np.ndarray,  # their cosines
+                  warm:np.ndarray,   # movies whose fans score can be lent (liked by enough people)
+                  lend_to:np.ndarray,# movies that borrow one
+                  k:int=BORROW_K)->sp.csr_matrix:
+    "Movies × movies: each `lend_to` row's `k` nearest warm neighbours, weighted by cosine, summing to 1; else empty."
+    nb, sc = idx[:, :k], score[:, :k]
+    ok = (nb >= 0) & lend_to[:, None]
+    ok &= warm[np.where(ok, nb, 0)]
+    r = np.broadcast_to(np.arange(len(idx))[:, None], nb.shape)[ok]
+    B = sp.csr_matrix((sc[ok].astype(np.float32), (r, nb[ok])), shape=(len(idx), len(idx)))
+    total = np.asarray(B.sum(axis=1)).ravel()
+    return (sp.diags(1 / np.where(total > 0, total, 1)) @ B).tocsr()
+
+
 # %% ../nbs/12_taste.ipynb #h2fuse1
 def fuse(fans:np.ndarray, content:np.ndarray, prior:np.ndarray, cold:np.ndarray, year:np.ndarray, coll:np.ndarray,
-         params:dict|None=None)->np.ndarray:
-    "Hybrid: scaled fans + (w_content + w_cold·cold)·scaled content + w_pop·prior + w_year·year + w_coll·coll."
+         params:dict|None=None, borrowed:np.ndarray|None=None)->np.ndarray:
+    "The hybrid: a weighted sum of fans, content (plus w_cold on cold movies), prior, year, collection, borrowed fans."
     w = HYBRID | {k: v for k, v in (params or {}).items() if k in HYBRID}
     c = (w['w_content'] + w['w_cold'] * cold) * _scaled(content)
-    return _scaled(fans) + c + w['w_pop'] * prior + w['w_year'] * year + w['w_coll'] * coll
+    s = _scaled(fans) + c + w['w_pop'] * prior + w['w_year'] * year + w['w_coll'] * coll
+    return s if borrowed is None or not w['w_borrow'] else s + w['w_borrow'] * _scaled(borrowed)
 
 
 # %% ../nbs/12_taste.ipynb #fb672e1c
@@ -281,7 +303,8 @@ def scores(self:TasteModel, liked_rows, disliked_rows=(), source:str='hybrid')->
     scale = self.params.get('year_scale', YEAR_SCALE)
     year = year_affinity(self.years, self.years[liked].max(initial=0), scale)
     f, c = self._fans(liked, disliked_rows), self._content(liked, disliked_rows)
-    return fuse(f, c, self.prior, self.cold, year, same_collection(self.coll, liked), self.params)
+    coll = same_collection(self.coll, liked)
+    return fuse(f, c, self.prior, self.cold, year, coll, self.params, self.borrow @ f)
 
 
 # %% ../nbs/12_taste.ipynb #572480dc

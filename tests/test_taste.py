@@ -95,8 +95,27 @@ def test_hybrid_is_the_shared_fusion(rec, taste):
     liked = _rows(rec, 'the empire strikes back', 'toy story')
     year = year_affinity(taste.years, max(taste.years[liked]), taste.params['year_scale'])
     f, c = taste.scores(liked, (), 'fans'), taste.scores(liked, (), 'content')
-    want = fuse(f, c, taste.prior, taste.cold, year, same_collection(taste.coll, liked), taste.params)
+    want = fuse(f, c, taste.prior, taste.cold, year, same_collection(taste.coll, liked), taste.params, taste.borrow @ f)
     np.testing.assert_allclose(taste.scores(liked), want, rtol=1e-6)
+
+
+def test_cold_rated_movies_borrow_their_neighbours_fans_score(rec, taste):
+    "A movie rated by someone but liked by fewer than COLD people gets the fans score of its warm content neighbours."
+    from movierec.taste import COLD
+    B = taste.borrow
+    lenders = np.asarray(B.getnnz(axis=1) > 0)
+    assert lenders.any()
+    assert not lenders[taste.raters == 0].any() and not lenders[taste.likes >= COLD].any()   # unrated or warm: never
+    assert (taste.likes[B.indices] >= COLD).all()                                             # only warm movies lend
+    np.testing.assert_allclose(np.asarray(B.sum(axis=1)).ravel()[lenders], 1, rtol=1e-5)
+    row = int(np.flatnonzero(lenders)[0])
+    lender = int(B[row].indices[np.argmax(B[row].data)])              # its closest warm neighbour
+    fans = taste.WT[lender]                                            # the movies whose fans liked that neighbour
+    liked = [int(fans.indices[np.argmax(np.where(fans.indices == row, -np.inf, fans.data))])]
+    off = TasteModel(rec, taste.W, taste.likes, taste.params | {'w_borrow': 0}, taste.raters, taste.coll)
+    assert taste.scores(liked)[row] > off.scores(liked)[row]
+    never = np.flatnonzero(~lenders)
+    np.testing.assert_allclose(taste.scores(liked)[never], off.scores(liked)[never], rtol=1e-6)
 
 
 def test_collection_and_year_lift(rec, taste):
