@@ -33,6 +33,14 @@ def test_every_key_in_every_language():
 
 
 @pytest.mark.parametrize('lang', LANGS)
+def test_each_key_once(lang):
+    "A key written twice is silently overridden by its second copy: an edit to the first would not show."
+    import re
+    keys = re.findall(r'^msgid "(.+)"$', po_path(lang).read_text(), re.M)
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == []
+
+
+@pytest.mark.parametrize('lang', LANGS)
 def test_no_empty_message(lang):
     empty = [k for k, texts in _entries(lang).items() if not all(s.strip() for s in texts)]
     assert not empty, f"empty translations in {lang}: {empty}"
