@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/taste.py --clean-dir /tmp/full/clean --model-dir /tmp/full/models [--rows 26000000]
 
-1. taste query with 50 liked movies (hybrid: content profile + EASE + raters prior + year + collection), p50/p99 in
-   process, next to a
-   naive way (one cosine row per liked movie, averaged, plus a dense EASE row sum);
+1. taste query with 50 liked movies (hybrid: content profile + EASE + raters prior + year + collection + borrowed
+   fans score), p50/p99 in process, the scores alone and the whole `for_taste` call, next to a naive way (one cosine
+   row per liked movie, averaged, plus a dense EASE row sum);
 2. the collaborative build on ratings_small's users replicated under new ids to --rows ratings (sparse Gram, EASE by
    Cholesky, pruning), time and peak memory in a child process, next to a naive pandas pivot + dense Gram at a
    smaller size (the dense user × movie matrix at 26M rows would not fit: its size is printed);
@@ -46,6 +46,12 @@ def bench_query(clean_dir, model_dir, n:int=200):
         m.scores(q)
         ts.append(time.perf_counter() - t)
     print(f'taste query, 50 liked, {len(rec._ids):,} movies (hybrid): {_pct(ts)}')
+    ts = []
+    for q in queries[:100]:                    # the whole call: names resolved, filters, top k, why of each pick
+        t = time.perf_counter()
+        rec.for_taste(rec._ids[q].tolist(), k=10)
+        ts.append(time.perf_counter() - t)
+    print(f'  Recommender.for_taste, same queries, k=10 with the why of each pick: {_pct(ts)}')
     act, B = fit_ease(interactions(read_ratings(clean_dir), rec._ids, 0.0), 200.0)
     pos = pd.Series(np.arange(len(act)), index=act)
     ts = []

@@ -540,6 +540,8 @@ def _why_text(why:dict, lang:str)->str:
     parts = []
     if why.get('resembles'): parts.append(t('api.why.resembles', lang, titles=_names(why['resembles'])))
     if why.get('fans'): parts.append(t('api.why.fans', lang, titles=_names(why['fans'])))
+    if why.get('near'): parts.append(t('api.why.near', lang, titles=_names(why['near'])))
+    if why.get('collection'): parts.append(t('api.why.collection', lang, titles=_names(why['collection'])))
     if why.get('terms'): parts.append(t('api.why.terms', lang, terms=', '.join(why['terms'])))
     if why.get('genres'):
         parts.append(t('api.why.genres', lang, genres=', '.join(genre_name(g, lang) for g in why['genres'])))

@@ -48,7 +48,7 @@ def _why_value(key:str, v, lang:str)->str:
     if isinstance(v, dict): return label(v)
     return genre_name(str(v), lang) if key == 'genres' else str(v)
 
-_WHY_KEYS = ('resembles', 'fans', 'terms', 'genres', 'director')
+_WHY_KEYS = ('resembles', 'fans', 'near', 'collection', 'terms', 'genres', 'director')
 
 def why_html(why:dict|None, # {"terms", "genres", "director"} and/or {"resembles", "fans"}
              lang:str='en'  # 'en' or 'es'

@@ -17,9 +17,9 @@ from .names import Matcher, normalize_name, split_year
 
 # %% auto #0
 __all__ = ['TEXT_FIELDS', 'LIST_FIELDS', 'TERM_FIELDS', 'VARIANTS', 'DEFAULT_MODEL', 'MOVIE_COLUMNS', 'MODEL_FILES', 'MAX_K',
-           'MAX_TASTE', 'SOURCES', 'build_matrix', 'topk_neighbours', 'read_movies', 'train', 'Recommender',
-           'collection_ids', 'UnknownTitle', 'Filters', 'check_k', 'why_text', 'ContentTaste', 'default_recommender',
-           'recommend', 'train_cli', 'recommend_cli']
+           'MAX_TASTE', 'SOURCES', 'WHY_TASTE', 'build_matrix', 'topk_neighbours', 'read_movies', 'train',
+           'Recommender', 'collection_ids', 'UnknownTitle', 'Filters', 'check_k', 'why_text', 'ContentTaste',
+           'default_recommender', 'recommend', 'train_cli', 'recommend_cli']
 
 # %% ../nbs/03_recommend.ipynb #aea87846
 TEXT_FIELDS = ('overview', 'tagline')                          # tokenised per word
@@ -534,11 +534,15 @@ def _why(self:Recommender, a:int, b:int, n_terms:int=5)->dict:
 # %% ../nbs/03_recommend.ipynb #67f88dbb
 def _labels(movies:list[dict])->str: return ', '.join(_label(m) for m in movies)
 
+WHY_TASTE = ('resembles', 'fans', 'near', 'collection')   # the reasons of a taste pick, in this order
+
 def why_text(why:dict)->str:
     "A short sentence from a 'why' dict (of `similar` or `for_taste`)."
     parts = []
     if why.get('resembles'): parts.append('like ' + _labels(why['resembles']))
     if why.get('fans'): parts.append('liked by fans of ' + _labels(why['fans']))
+    if why.get('near'): parts.append('close to ' + _labels(why['near']) + ', which fans of these movies liked')
+    if why.get('collection'): parts.append('same collection as ' + _labels(why['collection']))
     if why.get('terms'): parts.append('shares ' + ', '.join(why['terms']))
     if why.get('genres'): parts.append('genres ' + ', '.join(why['genres']))
     if why.get('director'): parts.append('same director ' + why['director'])
@@ -696,9 +700,9 @@ def _ref(self:Recommender, r:int, typo:str|None)->dict:
 
 @patch
 def _taste_why(self:Recommender, liked_rows, rows)->list[dict]:
-    "The why of each pick in `rows`: the liked movies it resembles and whose fans liked it, as brief movies."
+    "The why of each pick in `rows` (the liked movies it resembles, whose fans liked it, ...), as brief movies."
     es = self.taste.explain_many(liked_rows, rows) if len(rows) else []
-    return [{key: [self._brief(o) for o in e.get(key, [])] for key in ('resembles', 'fans')} for e in es]
+    return [{key: [self._brief(o) for o in e.get(key, [])] for key in WHY_TASTE} for e in es]
 
 # %% ../nbs/03_recommend.ipynb #834c4583
 @patch

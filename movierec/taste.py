@@ -30,8 +30,9 @@ HALF_LIFE = 10.0     # taste profile: a liked movie counts half as much as the o
 W_BORROW = 0.3       # hybrid: weight of the fans score a cold movie borrows from its content neighbours (validation)
 BORROW_K = 20        # ... from this many of its nearest stored neighbours that are not cold (validation: 10-50 alike)
 COLD = 3             # a movie liked by fewer users than this is cold: its fans score says little
+# the hybrid's parameters, kept in the model's manifest
 HYBRID = {'w_content': W_CONTENT, 'w_pop': W_POP, 'w_cold': W_COLD, 'w_year': W_YEAR, 'w_coll': W_COLL,
-          'w_borrow': W_BORROW, 'borrow_k': BORROW_K, 'year_scale': YEAR_SCALE, 'half_life': HALF_LIFE}   # the hybrid's parameters, kept in the model's manifest
+          'w_borrow': W_BORROW, 'borrow_k': BORROW_K, 'year_scale': YEAR_SCALE, 'half_life': HALF_LIFE}
 
 
 # %% ../nbs/12_taste.ipynb #61d4d5cd
@@ -310,7 +311,7 @@ def scores(self:TasteModel, liked_rows, disliked_rows=(), source:str='hybrid')->
 # %% ../nbs/12_taste.ipynb #572480dc
 @patch
 def explain(self:TasteModel, liked_rows, row:int, n:int=2)->dict:
-    "The liked rows `row` resembles (content cosine) and whose fans liked it (positive EASE weight), `n` at most."
+    "Why `row` fits: the liked rows it resembles, whose fans liked it, of its collection, and the rows it borrows from."
     return self.explain_many(liked_rows, [row], n)[0]
 
 @patch
@@ -319,7 +320,11 @@ def explain_many(self:TasteModel, liked_rows, rows, n:int=2)->list[dict]:
     liked, rows = np.asarray(list(liked_rows)), np.asarray(list(rows), dtype=np.int64)
     C = (self.rec.X[liked] @ self.rec.X[rows].T).toarray()   # liked × picks cosines
     W = self.W[liked][:, rows].toarray()                      # liked × picks fans' weights
-    return [{'resembles': _best(liked, C[:, i], n), 'fans': _best(liked, W[:, i], n)} for i in range(len(rows))]
+    L = self.borrow[rows].multiply(self._fans(liked)[None, :]).tocsr()   # picks × lenders: the fans score each gave
+    mine = self.coll[liked]
+    saga = lambda r: [int(x) for x in liked[(mine == self.coll[r]) & (mine >= 0)][:n]]
+    return [{'resembles': _best(liked, C[:, i], n), 'fans': _best(liked, W[:, i], n),
+             'near': _best(L[i].indices, L[i].data, n), 'collection': saga(r)} for i, r in enumerate(rows)]
 
 def _best(rows:np.ndarray, v:np.ndarray, n:int)->list[int]:
     "Up to `n` of `rows` with the largest positive `v`."

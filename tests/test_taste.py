@@ -116,6 +116,20 @@ def test_cold_rated_movies_borrow_their_neighbours_fans_score(rec, taste):
     assert taste.scores(liked)[row] > off.scores(liked)[row]
     never = np.flatnonzero(~lenders)
     np.testing.assert_allclose(taste.scores(liked)[never], off.scores(liked)[never], rtol=1e-6)
+    near = taste.explain(liked, row)['near']                          # the why names what it borrowed from
+    assert near and set(near) <= set(B[row].indices.tolist()) and taste.explain(liked, lender)['near'] == []
+
+
+def test_why_names_the_collection(rec):
+    from movierec.recommend import why_text
+    out = rec.for_taste(['The Empire Strikes Back', 'Toy Story'], k=20)
+    picks = {m['title']: m['why'] for m in out['recommendations']}
+    assert [m['title'] for m in picks['Star Wars']['collection']] == ['The Empire Strikes Back']
+    assert 'same collection as The Empire Strikes Back (1980)' in why_text(picks['Star Wars'])
+    assert all(set(w) == {'resembles', 'fans', 'near', 'collection'} for w in picks.values())
+    sagas = {rec._coll[rec._row[m['id']]] for m in out['liked']} - {-1}
+    for m in out['recommendations']:                                  # named exactly when it shares a liked collection
+        assert bool(m['why']['collection']) == (rec._coll[rec._row[m['id']]] in sagas), m
 
 
 def test_collection_and_year_lift(rec, taste):
