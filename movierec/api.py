@@ -628,6 +628,16 @@ def _check_sizes(body:TasteIn):
     if not 1 <= body.k <= K_MAX: raise _Problem(422, 'api.k_range', max=K_MAX, k=body.k)
 
 # %% ../nbs/06_api.ipynb #a5f48ef9
+def _resolved_note(m:dict, lang:str)->str|None:
+    "What to tell about a title resolved in a taste: the typo corrected, the other movies of that title (or None)."
+    label, notes = f"{m['title']} ({m['year']})", []
+    if (typo := m.get('corrected_from')):
+        notes.append(t('api.showing_results', lang, title=label, typed=str(typo)[:80]))
+    if (others := m.get('others')):
+        ids = '; '.join(f"{o['title']} ({o['year']}) id {o['id']}" for o in others[:5])
+        notes.append(t('api.same_title', lang, title=label, others=ids))
+    return ' '.join(notes) or None
+
 def _resolve_title(request:Request, rec, text:str, lang:str)->tuple[dict, str|None]:
     "The movie titled `text` and a did-you-mean note (or None); 404 with the closest titles when there is none."
     cache, key = request.app.state.unknowns, ('title', normalize_name(text))
@@ -638,9 +648,7 @@ def _resolve_title(request:Request, rec, text:str, lang:str)->tuple[dict, str|No
             cache.put(key, err)
             e = err
         else:
-            typo = m.get('corrected_from')
-            if not typo: return m, None
-            return m, t('api.showing_results', lang, title=f"{m['title']} ({m['year']})", typed=str(typo)[:80])
+            return m, _resolved_note(m, lang)
     closest = _Problem(404, 'api.closest', hints='; '.join(map(str, e.hints))) if e.hints else ''
     raise _Problem(404, 'api.unknown_title', e.hints, title=text[:80], closest=closest)
 

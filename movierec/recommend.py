@@ -671,15 +671,15 @@ def _as_list(v)->list:
 
 @patch
 def _taste_rows(self:Recommender, liked, disliked)->tuple[list, list]:
-    "Resolved (row, typo) pairs of the liked and disliked movies, checked against the profile rules."
+    "(row, typo, rows of the same title) of each liked and disliked movie, checked against the profile rules."
     liked, disliked = _as_list(liked), _as_list(disliked)
     if not liked: raise MovierecError('liked must name at least one movie (a title or a TMDB id)')
     if len(liked) + len(disliked) > MAX_TASTE:
         n = len(liked) + len(disliked)
         raise MovierecError(f'a taste profile holds at most {MAX_TASTE:,} movies (liked + disliked), got {n:,}')
-    L = list({r: (r, t) for r, _, t in map(self._resolve_row, liked)}.values())
-    D = list({r: (r, t) for r, _, t in map(self._resolve_row, disliked)}.values())
-    both = {r for r, _ in L} & {r for r, _ in D}
+    L = list({r: (r, t, o) for r, o, t in map(self._resolve_row, liked)}.values())
+    D = list({r: (r, t, o) for r, o, t in map(self._resolve_row, disliked)}.values())
+    both = {r for r, *_ in L} & {r for r, *_ in D}
     if both:
         m = _label(self._brief(min(both)))
         raise MovierecError(f'{m} is both liked and disliked; a movie may be in one list only')
@@ -695,8 +695,10 @@ def _pass(self:Recommender, f:Filters, exclude)->np.ndarray:
     return ok
 
 @patch
-def _ref(self:Recommender, r:int, typo:str|None)->dict:
-    return self._brief(r) | ({'corrected_from': typo} if typo else {})
+def _ref(self:Recommender, r:int, typo:str|None, others=())->dict:
+    "A resolved movie of a taste: its brief, the title typed when it was corrected, the other movies of that title."
+    return self._brief(r) | ({'corrected_from': typo} if typo else {}) | ({'others': [self._brief(o) for o in others]}
+                                                                           if len(others) else {})
 
 @patch
 def _taste_why(self:Recommender, liked_rows, rows)->list[dict]:
@@ -716,13 +718,13 @@ def for_taste(self:Recommender, liked,   # titles or ids the person liked (one o
     f = self.check_filters(k, **filters)
     _check_source(source)
     L, D = self._taste_rows(liked, disliked)
-    lrows, drows = [r for r, _ in L], [r for r, _ in D]
+    lrows, drows = [r for r, *_ in L], [r for r, *_ in D]
     if source == 'hybrid' and not self.taste.has_ratings: source = 'content'
     s = np.asarray(self.taste.scores(lrows, drows, source), np.float64)
     top = _top_rows(s, self._pass(f, lrows + drows) & np.isfinite(s), k, tie=-self._votes)
     whys = self._taste_why(lrows, top)
     recs = [self._brief(j) | {'score': round(float(s[j]), 4), 'why': w} for j, w in zip(top, whys)]
-    return {'liked': [self._ref(r, t) for r, t in L], 'disliked': [self._ref(r, t) for r, t in D],
+    return {'liked': [self._ref(*x) for x in L], 'disliked': [self._ref(*x) for x in D],
             'recommendations': recs}
 
 # %% ../nbs/03_recommend.ipynb #6db54c91
@@ -821,6 +823,8 @@ def _corrections(movies:list[dict])->list[str]:
     fixed = [m for m in movies if m.get('corrected_from')]
     return [f"Showing results for {_label(m)} (no title {m['corrected_from']!r})" for m in fixed]
 
+def _labels_ids(movies:list[dict])->str: return '; '.join(f"{_label(o)} id {o['id']}" for o in movies)
+
 def _print_recs(recs:list[dict]):
     for i, m in enumerate(recs, 1): print(f"{i:>3}. {_label(m)}  {m['score']:.3f}  {why_text(m['why'])}")
 
@@ -836,12 +840,14 @@ def _print_similar(res:dict, rec:Recommender, k:int, filtered:bool, source:str):
     print(f'{head} [model {rec.name}]:')
     _print_recs(res['recommendations'])
     if len(res['recommendations']) < k: print(_short_note(len(res['recommendations']), filtered))
-    others = '; '.join(f"{_label(o)} id {o['id']}" for o in res['others'])
+    others = _labels_ids(res['others'])
     if others: print(f'Other movies with this title: {others}')
 
 # %% ../nbs/03_recommend.ipynb #0d04f735
 def _print_taste(res:dict, source:str):
     for note in _corrections(res['liked'] + res['disliked']): print(note)
+    for m in res['liked'] + res['disliked']:
+        if m.get('others'): print(f"{_label(m)}; other movies with this title: {_labels_ids(m['others'])}")
     head = f"Recommended for a taste for {_labels(res['liked'])}"
     print(head + (f" (not {_labels(res['disliked'])})" if res['disliked'] else '') + f' [{source}]:')
     _print_recs(res['recommendations'])

@@ -346,6 +346,14 @@ def test_taste_from_ids_and_titles(client, movies):
     assert b['note'] is None and b['mensaje']
 
 
+def test_taste_ambiguous_title_names_the_others(client, movies):
+    b = post(client, {'liked': ['Psycho', 862], 'k': 3})
+    others = movies[(movies['title'] == 'Psycho') & (movies['id'] != b['liked'][0]['id'])]['id']
+    assert len(others) and all(f'id {i}' in b['note'] for i in others[:5]), b['note']
+    assert 'other movies have this title' in b['note']
+    assert 'otras películas tienen este título' in post(client, {'liked': ['Psycho'], 'k': 3}, headers=ES)['note']
+
+
 def test_taste_filters_apply(client, movies):
     b = post(client, {'liked': [862], 'k': 5, 'year_min': 1990, 'genre': ['Comedy'], 'min_votes': 20})
     by_id = movies.set_index('id')

@@ -129,6 +129,16 @@ def test_taste_profile_json(clean_dir, model_dir):
     assert len([l for l in text.splitlines() if l.strip()[:2] in ('1.', '2.', '3.')]) == 3
 
 
+def test_taste_names_the_other_movies_of_an_ambiguous_title(clean_dir, model_dir):
+    out = rec_json(clean_dir, model_dir, 'Psycho', 'Toy Story', '-k', '3')
+    psycho, toy = out['liked']
+    assert psycho['others'] and all(o['title'] == 'Psycho' and o['id'] != psycho['id'] for o in psycho['others'])
+    assert 'others' not in toy
+    text = rec(clean_dir, model_dir, 'Psycho', 'Toy Story', '-k', '3').stdout
+    other = psycho['others'][0]
+    assert f"other movies with this title: Psycho ({other['year']}) id {other['id']}" in text, text
+
+
 def test_taste_filters_and_single_dislike(clean_dir, model_dir):
     passing = _passing(clean_dir, language='fr', year_min=1990)
     one = rec_json(clean_dir, model_dir, 'Toy Story', '-k', '30', '--language', 'fr', '--year-min', '1990')
