@@ -408,10 +408,13 @@ def _notify(self:RecommenderApp, msg:str, kind:str='info', hints=()):
 @patch
 def _show_suggestions(self:RecommenderApp, items:list):
     self._sugg = list(items)[:len(self.buttons)]
-    for b, s in zip(self.buttons, self._sugg + [None]*len(self.buttons)):
+    names = [label(s) if s.get('year') is not None else str(s['title']) for s in self._sugg]
+    twice = {n for n in names if names.count(n) > 1}   # same title and year: the id tells them apart
+    for i, b in enumerate(self.buttons):
+        s = self._sugg[i] if i < len(self._sugg) else None
         _show(b, s is not None)
         if s is None: continue
-        b.description = label(s) if s.get('year') is not None else str(s['title'])
+        b.description = f"{names[i]} · id {s['id']}" if names[i] in twice else names[i]
         self._labels.put(b.description.strip(), s)
         b.tooltip = t('app.use', self.lang, title=b.description)
 
