@@ -22,12 +22,12 @@ LIKED = 4.0          # a rating at or above this is a like
 LAMBDA = 200.0       # EASE L2 penalty (chosen on the validation split, see 04_evaluate)
 OTHER = 1.0          # weight of a rating below LIKED in the training matrix (chosen the same way)
 KEEP = 1024          # weights kept per movie in the stored model (the largest ones)
-W_CONTENT, W_POP = 0.45, 0.05   # hybrid: content and prior (log raters) weights next to the fans score (validation)
-W_YEAR, W_COLL = 0.3, 0.2       # hybrid: year affinity and same-collection weights (validation)
+W_CONTENT, W_POP = 0.6, 0.03    # hybrid: content and prior (log raters) weights next to the fans score (validation)
+W_YEAR, W_COLL = 0.3, 0.1       # hybrid: year affinity and same-collection weights (validation)
 W_COLD = 0.0         # hybrid: extra content weight for movies liked by fewer than COLD users (validation: 0)
 YEAR_SCALE = 4.0     # year affinity: a Gaussian of this many years around the newest liked movie's year
 HALF_LIFE = 10.0     # taste profile: a liked movie counts half as much as the one named 10 movies after it (validation)
-W_BORROW = 0.3       # hybrid: weight of the fans score a cold movie borrows from its content neighbours (validation)
+W_BORROW = 0.2       # hybrid: weight of the fans score a cold movie borrows from its content neighbours (validation)
 BORROW_K = 20        # ... from this many of its nearest stored neighbours that are not cold (validation: 10-50 alike)
 COLD = 3             # a movie liked by fewer users than this is cold: its fans score says little
 # the hybrid's parameters, kept in the model's manifest
