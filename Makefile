@@ -94,12 +94,16 @@ test-py: env
 test-full: env test-data
 	MOVIEREC_CLEAN_DIR=$(TEST_DATA)/clean MOVIEREC_MODEL_DIR=$(TEST_DATA)/models MOVIEREC_FULL_RAW_DIR=$(abspath $(SHARED_FULL)) $(BIN)/nbdev_test --n_workers 1 --flags slow --timing
 
+# the 45k catalogue, built once by bench/api_load.py and read by bench/taste.py
+BENCH_FULL ?= $(or $(TMPDIR),/tmp)/movierec-bench/full
+
 bench: env test-data
 	$(PY) bench/etl.py --raw-dir $(SHARED_SAMPLE)
 	$(PY) bench/etl.py --raw-dir $(SHARED_FULL) --scale 5000,10000,20000,45000
 	$(PY) bench/recommend.py
 	$(PY) bench/report.py --clean-dir $(TEST_DATA)/clean
-	$(PY) bench/api_load.py --raw-dir $(SHARED_FULL)
+	$(PY) bench/api_load.py --raw-dir $(SHARED_FULL) --work $(BENCH_FULL)
+	$(PY) bench/taste.py --clean-dir $(BENCH_FULL)/clean --model-dir $(BENCH_FULL)/models
 	$(PY) bench/app.py
 
 export: env
