@@ -320,16 +320,24 @@ def explain_many(self:TasteModel, liked_rows, rows, n:int=2)->list[dict]:
     liked, rows = np.asarray(list(liked_rows)), np.asarray(list(rows), dtype=np.int64)
     C = (self.rec.X[liked] @ self.rec.X[rows].T).toarray()   # liked × picks cosines
     W = self.W[liked][:, rows].toarray()                      # liked × picks fans' weights
-    L = self.borrow[rows].multiply(self._fans(liked)[None, :]).tocsr()   # picks × lenders: the fans score each gave
+    L = self.borrow[rows]                                     # picks × lenders: the fans score each gave
+    gave, at = L.data * self._fans(liked)[L.indices], L.indptr
+    near = lambda i: _best(L.indices[at[i]:at[i + 1]], gave[at[i]:at[i + 1]], n) if at[i] < at[i + 1] else []
     mine = self.coll[liked]
-    saga = lambda r: [int(x) for x in liked[(mine == self.coll[r]) & (mine >= 0)][:n]]
-    return [{'resembles': _best(liked, C[:, i], n), 'fans': _best(liked, W[:, i], n),
-             'near': _best(L[i].indices, L[i].data, n), 'collection': saga(r)} for i, r in enumerate(rows)]
+    saga = lambda r: liked[(mine == self.coll[r]) & (mine >= 0)][:n].tolist()
+    like, fans = _best_cols(liked, C, n), _best_cols(liked, W, n)
+    return [{'resembles': like[i], 'fans': fans[i], 'near': near(i), 'collection': saga(r)} for i, r in enumerate(rows)]
 
 def _best(rows:np.ndarray, v:np.ndarray, n:int)->list[int]:
     "Up to `n` of `rows` with the largest positive `v`."
     o = np.argsort(-v, kind='stable')[:n]
     return [int(rows[i]) for i in o if v[i] > 0]
+
+def _best_cols(rows:np.ndarray, M:np.ndarray, n:int)->list[list[int]]:
+    "`_best` of each column of `M` (one value per row of `rows`), in one sort."
+    o = np.argsort(-M, axis=0, kind='stable')[:n]
+    keep = np.take_along_axis(M, o, axis=0) > 0
+    return [rows[o[keep[:, i], i]].tolist() for i in range(M.shape[1])]
 
 # %% ../nbs/12_taste.ipynb #f1ac04e1
 @patch
