@@ -4,7 +4,7 @@
 
 1. taste query with 50 liked movies (hybrid: content profile + EASE + raters prior + year + collection + borrowed
    fans score), p50/p99 in process, the scores alone and the whole `for_taste` call, next to a naive way (one cosine
-   row per liked movie, averaged, plus a dense EASE row sum);
+   row per liked movie, averaged, plus a dense EASE row sum).
 2. the collaborative build on ratings_small's users replicated under new ids to --rows ratings (sparse Gram, EASE by
    Cholesky, pruning), time and peak memory in a child process, next to a naive pandas pivot + dense Gram at a
    smaller size (the dense user × movie matrix at 26M rows would not fit: its size is printed);
@@ -35,7 +35,7 @@ def _pct(ts)->str:
 def bench_query(clean_dir, model_dir, n:int=200):
     from movierec.recommend import Recommender
     from movierec.taste import fit_ease, interactions, read_ratings
-    rec = Recommender.load(model_dir, clean_dir, 'fields').warm()   # as servers do: the taste model loaded before timing
+    rec = Recommender.load(model_dir, clean_dir, 'fields').warm()   # as servers do: taste model loaded before timing
     m = rec.taste
     rng = np.random.default_rng(0)
     rated = np.flatnonzero(m.rated)

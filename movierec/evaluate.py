@@ -218,15 +218,15 @@ def hybrid_signals(d:dict, Q:sp.csr_matrix, w:dict|None=None)->dict:
     "The hybrid's inputs besides fans and content, for profiles `Q`, from the training ratings of split `d` only."
     years = np.asarray(d['rec']._year_arr, np.float32)
     w = HYBRID | (w or {})
-    likes, rec = d['likes'].getnnz(axis=0), d['rec']
-    lend_to = (likes < COLD) & (d['raters'] > 0)   # as TasteModel: rated by someone, liked by too few
+    rec = d['rec']
     return {'prior': rated_prior(d['raters'], rec._votes), 'cold': _cold(d),
             'year': _year_rows(Q, years, w['year_scale']), 'coll': _collection_rows(Q, d['coll']),
-            'borrow': borrow_matrix(rec.idx, rec.score, likes >= COLD, lend_to, w['borrow_k'])}
+            'borrow': borrow_matrix(rec.idx, rec.score, d['likes'].getnnz(axis=0), d['raters'], w['borrow_k'])}
 
-def hybrid_scores(fans:np.ndarray, content:np.ndarray, sig:dict, w:dict|None=None)->np.ndarray:
+def hybrid_scores(fans:np.ndarray, content:np.ndarray, sig:dict, w:dict|None=None,
+                  borrowed:np.ndarray|None=None)->np.ndarray:  # sig['borrow'] applied to `fans`, if already done
     "The taste model's fusion on users × catalogue score matrices: movierec.taste.fuse, as TasteModel.scores."
-    borrowed = (sig['borrow'] @ fans.T).T
+    if borrowed is None: borrowed = (sig['borrow'] @ fans.T).T
     return fuse(fans, content, sig['prior'], sig['cold'], sig['year'], sig['coll'], w, borrowed)
 
 
@@ -377,11 +377,12 @@ def tune_weights(d:dict, W:sp.csr_matrix, grid_content=(0.3, 0.45, 0.6), grid_po
     for half in grid_half:
         Q = recency_profile(d, half)
         F, C = (Q @ W).toarray(), _content_scores(Q, d['rec'].X)
+        B = (sig['borrow'] @ F.T).T   # the same for every combination of weights
         for wc, wp, wk, wy, wl, wb in itertools.product(grid_content, grid_pop, grid_cold, grid_year, grid_coll,
                                                         grid_borrow):
             w = {'w_content': wc, 'w_pop': wp, 'w_cold': wk, 'w_year': wy, 'w_coll': wl, 'w_borrow': wb,
                  'half_life': half}
-            hit = rank_hits(hybrid_scores(F, C, sig, w), d['held'], d['seen'])[0]
+            hit = rank_hits(hybrid_scores(F, C, sig, w, B), d['held'], d['seen'])[0]
             rows.append(w | {'HR@10': hit.mean(), 'HR@10 cold': hit[d['cold']].mean()})
     return _pick(pd.DataFrame(rows), len(d['users']))
 

@@ -697,8 +697,10 @@ def _pass(self:Recommender, f:Filters, exclude)->np.ndarray:
 @patch
 def _ref(self:Recommender, r:int, typo:str|None, others=())->dict:
     "A resolved movie of a taste: its brief, the title typed when it was corrected, the other movies of that title."
-    return self._brief(r) | ({'corrected_from': typo} if typo else {}) | ({'others': [self._brief(o) for o in others]}
-                                                                           if len(others) else {})
+    m = self._brief(r)
+    if typo: m['corrected_from'] = typo
+    if len(others): m['others'] = [self._brief(o) for o in others]
+    return m
 
 @patch
 def _taste_why(self:Recommender, liked_rows, rows)->list[dict]:
@@ -847,7 +849,7 @@ def _print_similar(res:dict, rec:Recommender, k:int, filtered:bool, source:str):
 def _print_taste(res:dict, source:str):
     for note in _corrections(res['liked'] + res['disliked']): print(note)
     for m in res['liked'] + res['disliked']:
-        if m.get('others'): print(f"{_label(m)}; other movies with this title: {_labels_ids(m['others'])}")
+        if m.get('others'): print(f"Took {_label(m)} (other movies with this title: {_labels_ids(m['others'])})")
     head = f"Recommended for a taste for {_labels(res['liked'])}"
     print(head + (f" (not {_labels(res['disliked'])})" if res['disliked'] else '') + f' [{source}]:')
     _print_recs(res['recommendations'])

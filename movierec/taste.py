@@ -170,8 +170,7 @@ class TasteModel:
         self.cold = (likes < COLD).astype(np.float32)
         self.years = np.asarray(rec._year_arr, np.float32)
         self.coll = np.full(len(likes), -1, np.int64) if collections is None else np.asarray(collections, np.int64)
-        lend_to = (likes < COLD) & (self.raters > 0)   # rated by someone, liked by too few for a fans score
-        self.borrow = borrow_matrix(rec.idx, rec.score, likes >= COLD, lend_to, params.get('borrow_k', BORROW_K))
+        self.borrow = borrow_matrix(rec.idx, rec.score, likes, self.raters, params.get('borrow_k', BORROW_K))
         self._last = (None, None)
 
     def __repr__(self): return f'TasteModel({len(self.rec._ids):,} movies, {int(self.rated.sum()):,} rated)'
@@ -269,10 +268,12 @@ def same_collection(coll:np.ndarray, liked_rows)->np.ndarray:
 # %% ../nbs/12_taste.ipynb #h2bor01
 def borrow_matrix(idx:np.ndarray,    # stored content neighbours, one row per movie (-1 = none), best first
                   score:np.ndarray,  # their cosines
-                  warm:np.ndarray,   # movies whose fans score can be lent (liked by enough people)
-                  lend_to:np.ndarray,# movies that borrow one
+                  likes:np.ndarray,  # people who liked each movie
+                  raters:np.ndarray, # people who rated it
                   k:int=BORROW_K)->sp.csr_matrix:
-    "Movies × movies: each `lend_to` row's `k` nearest warm neighbours, weighted by cosine, summing to 1; else empty."
+    "Movies × movies: a movie rated by someone but liked by fewer than COLD people → its `k` nearest warm neighbours."
+    warm = likes >= COLD                       # their fans score says something: it can be lent
+    lend_to = (likes < COLD) & (raters > 0)    # rated by someone, liked by too few for a fans score of its own
     nb, sc = idx[:, :k], score[:, :k]
     ok = (nb >= 0) & lend_to[:, None]
     ok &= warm[np.where(ok, nb, 0)]
