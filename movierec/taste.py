@@ -162,7 +162,6 @@ class TasteModel:
                  raters:np.ndarray|None=None,       # people who rated each row (any rating), default: the likes
                  collections:np.ndarray|None=None): # collection id of each row, -1 for none
         self.rec, self.W, self.params = rec, W.tocsr(), params
-        self.WT = self.W.T.tocsr()
         self.likes = likes
         self.rated = likes > 0
         self.raters = likes if raters is None else np.asarray(raters)
@@ -170,8 +169,10 @@ class TasteModel:
         self.cold = (likes < COLD).astype(np.float32)
         self.years = np.asarray(rec._year_arr, np.float32)
         self.coll = np.full(len(likes), -1, np.int64) if collections is None else np.asarray(collections, np.int64)
+        self._yv, self._yi = np.unique(self.years, return_inverse=True)   # the ~150 distinct years, each row's
+        self._cv, self._ci = np.unique(self.coll, return_inverse=True)    # the collections, each row's
+        if rec._XT is None: rec._XT = rec.X.T.tocsr()   # the term index (terms × movies), shared with `similar`
         self.borrow = borrow_matrix(rec.idx, rec.score, likes, self.raters, params.get('borrow_k', BORROW_K))
-        self._last = (None, None)
 
     def __repr__(self): return f'TasteModel({len(self.rec._ids):,} movies, {int(self.rated.sum()):,} rated)'
 
@@ -243,7 +244,14 @@ def _content(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
     X, w = self.rec.X, self._recency(len(liked_rows))
     p = (X[list(liked_rows)].T @ w) / w.sum()
     if len(disliked_rows): p = p - 0.5 * np.asarray(X[list(disliked_rows)].mean(axis=0)).ravel()
-    return X @ p.astype(np.float32)
+    return self._profile_cosines(p.astype(np.float32))
+
+@patch
+def _profile_cosines(self:TasteModel, p:np.ndarray)->np.ndarray:
+    "X @ p, through the term index rows of `p`'s terms when they hold fewer entries than X (a profile of a few movies)."
+    XT, terms = self.rec._XT, np.flatnonzero(p)
+    if np.diff(XT.indptr)[terms].sum() > XT.nnz // 2: return self.rec.X @ p
+    return XT[terms].T @ p[terms]
 
 @patch
 def _fans(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
@@ -303,9 +311,9 @@ def scores(self:TasteModel, liked_rows, disliked_rows=(), source:str='hybrid')->
     if source != 'hybrid': raise MovierecError(f'source must be content, fans, hybrid or popularity, got {source!r}')
     liked = np.asarray(list(liked_rows), np.int64)
     scale = self.params.get('year_scale', YEAR_SCALE)
-    year = year_affinity(self.years, self.years[liked].max(initial=0), scale)
+    year = year_affinity(self._yv, self.years[liked].max(initial=0), scale)[self._yi]
     f, c = self._fans(liked, disliked_rows), self._content(liked, disliked_rows)
-    coll = same_collection(self.coll, liked)
+    coll = same_collection(self._cv, self._ci[liked])[self._ci]
     return fuse(f, c, self.prior, self.cold, year, coll, self.params, self.borrow @ f)
 
 
@@ -318,16 +326,18 @@ def explain(self:TasteModel, liked_rows, row:int, n:int=2)->dict:
 @patch
 def explain_many(self:TasteModel, liked_rows, rows, n:int=2)->list[dict]:
     "`explain` for several rows at once: one sparse product and one column slice for a whole list of picks."
-    liked, rows = np.asarray(list(liked_rows)), np.asarray(list(rows), dtype=np.int64)
-    C = (self.rec.X[liked] @ self.rec.X[rows].T).toarray()   # liked × picks cosines
-    W = self.W[liked][:, rows].toarray()                      # liked × picks fans' weights
-    L = self.borrow[rows]                                     # picks × lenders: the fans score each gave
-    gave, at = L.data * self._fans(liked)[L.indices], L.indptr
-    near = lambda i: _best(L.indices[at[i]:at[i + 1]], gave[at[i]:at[i + 1]], n) if at[i] < at[i + 1] else []
+    liked, rows = np.asarray(list(liked_rows), np.int64), np.asarray(list(rows), np.int64)
+    C = (self.rec.X[liked] @ self.rec.X[rows].T).toarray()              # liked × picks cosines
+    W = self.W[liked][:, rows].toarray()                                  # liked × picks fans' weights
     mine = self.coll[liked]
-    saga = lambda r: liked[(mine == self.coll[r]) & (mine >= 0)][:n].tolist()
-    like, fans = _best_cols(liked, C, n), _best_cols(liked, W, n)
-    return [{'resembles': like[i], 'fans': fans[i], 'near': near(i), 'collection': saga(r)} for i, r in enumerate(rows)]
+    same = (mine[:, None] == self.coll[rows]) & (mine[:, None] >= 0)     # liked × picks of one collection
+    best = zip(*(_best_cols(liked, M, n) for M in (C, W, same.astype(np.float32))))
+    out = [{'resembles': like, 'fans': fans, 'near': [], 'collection': saga} for like, fans, saga in best]
+    L = self.borrow[rows]                                                 # picks × lenders
+    gave, at = L.data * self._fans(liked)[L.indices], L.indptr            # the fans score each lent
+    for i in np.flatnonzero(np.diff(at)):                                 # the picks that borrow
+        out[i]['near'] = _best(L.indices[at[i]:at[i + 1]], gave[at[i]:at[i + 1]], n)
+    return out
 
 def _best(rows:np.ndarray, v:np.ndarray, n:int)->list[int]:
     "Up to `n` of `rows` with the largest positive `v`."
@@ -336,7 +346,7 @@ def _best(rows:np.ndarray, v:np.ndarray, n:int)->list[int]:
 
 def _best_cols(rows:np.ndarray, M:np.ndarray, n:int)->list[list[int]]:
     "`_best` of each column of `M` (one value per row of `rows`), in one sort."
-    o = np.argsort(-M, axis=0, kind='stable')[:n]
+    o = np.argsort(-M, axis=0, kind='stable')[:n]   # ties (a bool M): in the order of `rows`
     keep = np.take_along_axis(M, o, axis=0) > 0
     return [rows[o[keep[:, i], i]].tolist() for i in range(M.shape[1])]
 

@@ -110,8 +110,9 @@ def test_cold_rated_movies_borrow_their_neighbours_fans_score(rec, taste):
     np.testing.assert_allclose(np.asarray(B.sum(axis=1)).ravel()[lenders], 1, rtol=1e-5)
     row = int(np.flatnonzero(lenders)[0])
     lender = int(B[row].indices[np.argmax(B[row].data)])              # its closest warm neighbour
-    fans = taste.WT[lender]                                            # the movies whose fans liked that neighbour
-    liked = [int(fans.indices[np.argmax(np.where(fans.indices == row, -np.inf, fans.data))])]
+    fans = taste.W[:, lender].toarray().ravel()                        # how much each movie's fans liked that neighbour
+    fans[row] = -np.inf
+    liked = [int(np.argmax(fans))]
     off = TasteModel(rec, taste.W, taste.likes, taste.params | {'w_borrow': 0}, taste.raters, taste.coll)
     assert taste.scores(liked)[row] > off.scores(liked)[row]
     never = np.flatnonzero(~lenders)
