@@ -10,6 +10,8 @@ Also times, in-process, each catalogue question answered by the indexed `Catalog
 
 With --raw-dir, clean data and a model are built once (by the real CLI) into --work (default /tmp/movierec-bench/<name>).
 Latency is measured from each request's scheduled send time (open loop), so a slow server cannot hide its queue.
+Then the load's own taste queries (POST /recommendations) are sent again one at a time with nothing else running:
+the difference between the two figures is waiting (for the cores and the GIL), not computing.
 """
 from __future__ import annotations
 import argparse, asyncio, json, os, random, socket, subprocess, sys, tempfile, time
@@ -186,6 +188,18 @@ async def run_load(port: int, reqs, rate: float, concurrency: int, hostile: int 
     return res, wall, n_bad
 
 
+def one_at_a_time(base:str, posts:list[str])->np.ndarray:
+    "Latency in ms of each 'POST <path> <json body>' of `posts`, sent one after the other on one connection."
+    out = []
+    with httpx.Client(base_url=base, timeout=30) as c:
+        for p in posts:
+            _, url, body = p.split(' ', 2)
+            t = time.perf_counter()
+            c.post(url, content=body, headers={'Content-Type': 'application/json'}).raise_for_status()
+            out.append(time.perf_counter() - t)
+    return np.array(out) * 1e3
+
+
 def naive_vs_indexed(clean: Path, repeat: int = 20):
     "Per-question time in-process: indexed Catalog vs a pandas scan of the movie table per question."
     from movierec.queries import Catalog
@@ -233,6 +247,8 @@ def main(argv=None):
     ap.add_argument('--hostile-reconnect', action='store_true',
                     help='the hostile clients open a new connection for every request')
     ap.add_argument('--no-naive', action='store_true', help='skip the in-process naive-vs-indexed timing')
+    ap.add_argument('--alone', type=int, default=300,
+                    help='taste queries sent one at a time after the load, to compare (default 300; 0: none)')
     a = ap.parse_args(argv)
     if a.rate <= 0 or a.duration <= 0 or a.concurrency < 1: ap.error('--rate, --duration and --concurrency must be positive')
     clean, models = prepare(a)
@@ -264,6 +280,7 @@ def main(argv=None):
         res, wall, n_bad = asyncio.run(run_load(port, reqs, a.rate, a.concurrency, a.hostile, bad_titles,
                                                  a.hostile_reconnect))
         cpu = sum(sum(p.cpu_times()[:2]) for p in procs) - cpu0; me = sum(psutil.Process().cpu_times()[:2]) - me0
+        alone = one_at_a_time(base, [u for label, u, _ in reqs if label == 'POST /recommendations'][:a.alone])
         rss = sum(p.memory_info().rss for p in procs if p.is_running())/2**20
         load1 = os.getloadavg()[0]
     finally:
@@ -285,6 +302,10 @@ def main(argv=None):
     df = pd.DataFrame(res, columns=['route', 'ms', 'status', 'ok']).assign(ms=lambda d: d.ms*1e3)
     tab = df.groupby('route').agg(n=('ms', 'size'), p50=('ms', 'median'), p99=('ms', lambda s: np.percentile(s, 99)), errors=('ok', lambda s: int((~s).sum())))
     print(tab.sort_values('p99', ascending=False).round(2).to_string())
+    if len(alone):
+        print(f'POST /recommendations one at a time, nothing else running: p50 {np.percentile(alone, 50):.2f} ms, '
+              f'p99 {np.percentile(alone, 99):.2f} ms over {len(alone)} of the same requests (the mixed figure above '
+              'minus this one is time spent waiting for the cores and the GIL)')
     if errors:
         print('first errors:', [(r[0], r[2]) for r in errors[:10]])
     if not a.no_naive: naive_vs_indexed(clean)
