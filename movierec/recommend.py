@@ -488,10 +488,15 @@ def _top_rows(s:np.ndarray, ok:np.ndarray, k:int, tie:np.ndarray|None=None)->np.
     return cand[np.lexsort(keys)[:k]]
 
 @patch
-def _cosines(self:Recommender, r:int)->np.ndarray:
-    "Cosine of row `r` with every row, through the term -> movies index (the transposed TF-IDF matrix)."
+def _by_term(self:Recommender)->sp.csr_matrix:
+    "The term -> movies index (the transposed TF-IDF matrix), built on first use."
     if self._XT is None: self._XT = self.X.T.tocsr()
-    return (self.X[r] @ self._XT).toarray().ravel()
+    return self._XT
+
+@patch
+def _cosines(self:Recommender, r:int)->np.ndarray:
+    "Cosine of row `r` with every row, through the term -> movies index."
+    return (self.X[r] @ self._by_term()).toarray().ravel()
 
 # %% ../nbs/03_recommend.ipynb #d09b195d
 @patch
@@ -660,7 +665,7 @@ def taste(self:Recommender):
 def warm(self:Recommender)->Recommender:
     "Load now what the first queries would load: the taste model and the term index (for servers)."
     self.taste
-    if self._XT is None: self._XT = self.X.T.tocsr()
+    self._by_term()
     return self
 
 # %% ../nbs/03_recommend.ipynb #c5ea4891

@@ -171,7 +171,6 @@ class TasteModel:
         self.coll = np.full(len(likes), -1, np.int64) if collections is None else np.asarray(collections, np.int64)
         self._yv, self._yi = np.unique(self.years, return_inverse=True)   # the ~150 distinct years, each row's
         self._cv, self._ci = np.unique(self.coll, return_inverse=True)    # the collections, each row's
-        if rec._XT is None: rec._XT = rec.X.T.tocsr()   # the term index (terms × movies), shared with `similar`
         self.borrow = borrow_matrix(rec.idx, rec.score, likes, self.raters, params.get('borrow_k', BORROW_K))
 
     def __repr__(self): return f'TasteModel({len(self.rec._ids):,} movies, {int(self.rated.sum()):,} rated)'
@@ -244,13 +243,12 @@ def _content(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
     X, w = self.rec.X, self._recency(len(liked_rows))
     p = (X[list(liked_rows)].T @ w) / w.sum()
     if len(disliked_rows): p = p - 0.5 * np.asarray(X[list(disliked_rows)].mean(axis=0)).ravel()
-    return self._profile_cosines(p.astype(np.float32))
+    return _dot_terms(X, self.rec._by_term(), p.astype(np.float32))
 
-@patch
-def _profile_cosines(self:TasteModel, p:np.ndarray)->np.ndarray:
-    "X @ p, through the term index rows of `p`'s terms when they hold fewer entries than X (a profile of a few movies)."
-    XT, terms = self.rec._XT, np.flatnonzero(p)
-    if np.diff(XT.indptr)[terms].sum() > XT.nnz // 2: return self.rec.X @ p
+def _dot_terms(X:sp.csr_matrix, XT:sp.csr_matrix, p:np.ndarray)->np.ndarray:
+    "X @ p, through the rows of `p`'s terms in XT (X transposed) when they hold fewer entries than X (a few movies)."
+    terms = np.flatnonzero(p)
+    if (XT.indptr[terms + 1] - XT.indptr[terms]).sum() > XT.nnz // 2: return X @ p
     return XT[terms].T @ p[terms]
 
 @patch
