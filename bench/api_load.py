@@ -281,7 +281,9 @@ def main(argv=None):
                                                  a.hostile_reconnect))
         cpu = sum(sum(p.cpu_times()[:2]) for p in procs) - cpu0; me = sum(psutil.Process().cpu_times()[:2]) - me0
         alone = one_at_a_time(base, [u for label, u, _ in reqs if label == 'POST /recommendations'][:a.alone])
-        rss = sum(p.memory_info().rss for p in procs if p.is_running())/2**20
+        procs = [psutil.Process(srv.pid)] + psutil.Process(srv.pid).children(recursive=True)
+        rss = psutil.Process(srv.pid).memory_info().rss/2**20
+        pss = sum(p.memory_full_info().pss for p in procs if p.is_running())/2**20   # shared pages counted once
         load1 = os.getloadavg()[0]
     finally:
         os.killpg(srv.pid, 15)
@@ -292,7 +294,8 @@ def main(argv=None):
     errors = [r for r in res if not r[3]]
     print(f'throughput {len(res)/wall:.1f} req/s over {wall:.1f} s; latency p50 {np.percentile(lat, 50):.2f} ms, '
           f'p90 {np.percentile(lat, 90):.2f} ms, p99 {np.percentile(lat, 99):.2f} ms, max {lat.max():.1f} ms; '
-          f'errors {len(errors)} (status not the expected one, 5xx or transport); server RSS {rss:.0f} MiB')
+          f'errors {len(errors)} (status not the expected one, 5xx or transport); server RSS {rss:.0f} MiB, '
+          f'{len(procs)} process(es) PSS {pss:.0f} MiB')
     if a.hostile:
         how = 'a new connection per request' if a.hostile_reconnect else 'one connection each'
         print(f'meanwhile {a.hostile} clients ({how}, own addresses) sent unknown titles back to back: {n_bad:,} requests '

@@ -20,19 +20,19 @@ from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from .config import MovierecError, resolve_dir
-from .names import LRU, NeedsFuzzy, no_fuzzy, normalize_name
+from .names import LRU, NeedsFuzzy, TooManyFuzzy, fuzzy_budget, no_fuzzy, normalize_name
 from .i18n import genre_name, pick_lang, t
 from .queries import Catalog, InvalidValue, UnknownName, MESES, DIAS
 from .recommend import MAX_K, MAX_TASTE
 from .supervise import STOP_SIGNALS, bind_problem, handle_signals, restore_signals, watch_parent
 
 # %% auto #0
-__all__ = ['K_MAX', 'TASTE_MAX', 'BODY_MAX', 'BODY_SECONDS', 'LANE_REST', 'FUZZY_THREADS', 'MovieId', 'TASTE_THREADS', 'app',
-           'HEAD_SECONDS', 'HEAD_MAX', 'MAX_CONNECTIONS', 'THREADS', 'ErrorDetail', 'ErrorOut', 'MovieRef',
-           'RecomendacionOut', 'DuracionOut', 'ScoreOut', 'VotosOut', 'IdiomaOut', 'FranquiciaOut', 'PaisOut',
-           'ProductoraOut', 'MesOut', 'DiaOut', 'ActorFilm', 'ActorOut', 'DirectorFilm', 'DirectorOut', 'SearchHit',
-           'SearchOut', 'MovieOut', 'Ref', 'Why', 'SimilarHit', 'SimilarOut', 'HealthOut', 'TasteIn', 'TasteOut',
-           'load_recommender', 'create_app', 'serve_cli']
+__all__ = ['K_MAX', 'TASTE_MAX', 'TASTE_TYPOS', 'BODY_MAX', 'BODY_SECONDS', 'LANE_REST', 'FUZZY_THREADS', 'MovieId',
+           'TASTE_THREADS', 'app', 'HEAD_SECONDS', 'HEAD_MAX', 'MAX_CONNECTIONS', 'THREADS', 'ErrorDetail', 'ErrorOut',
+           'MovieRef', 'RecomendacionOut', 'DuracionOut', 'ScoreOut', 'VotosOut', 'IdiomaOut', 'FranquiciaOut',
+           'PaisOut', 'ProductoraOut', 'MesOut', 'DiaOut', 'ActorFilm', 'ActorOut', 'DirectorFilm', 'DirectorOut',
+           'SearchHit', 'SearchOut', 'MovieOut', 'Ref', 'Why', 'SimilarHit', 'SimilarOut', 'HealthOut', 'TasteIn',
+           'TasteOut', 'load_recommender', 'create_app', 'serve_cli']
 
 # %% ../nbs/06_api.ipynb #2a7d8547
 _EN_ROUTES = ('/movies', '/recommendations', '/health')   # every other route is Spanish
@@ -208,6 +208,7 @@ class HealthOut(BaseModel):
 # %% ../nbs/06_api.ipynb #a05a4ca5
 K_MAX = MAX_K           # largest k of /movies/{id}/similar and /recommendations (the recommender's)
 TASTE_MAX = MAX_TASTE   # liked + disliked movies accepted by /recommendations
+TASTE_TYPOS = 20        # ... of which at most this many may need a fuzzy search (a correction, an unknown's hints)
 _Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 _Item = Annotated[StrictInt, Field(ge=0, le=2**62)] | _Title
 _Genre = Annotated[str, StringConstraints(max_length=100)]
@@ -216,7 +217,8 @@ _Items = Field(default=[], json_schema_extra={'maxItems': TASTE_MAX}, descriptio
 class TasteIn(BaseModel):
     model_config = ConfigDict(extra='forbid')
     liked: list[_Item] = Field(json_schema_extra={'minItems': 1, 'maxItems': TASTE_MAX},
-                               description='movies the person liked: TMDB ids (integers) or titles')
+                               description='movies the person liked: TMDB ids (integers) or titles '
+                                           f'(with `disliked`, at most {TASTE_TYPOS} misspelt ones)')
     disliked: list[_Item] = _Items
     k: int = Field(10, json_schema_extra={'minimum': 1, 'maximum': K_MAX}, description='how many recommendations')
     year_min: int|None = Field(None, ge=1800, le=2100)
@@ -672,8 +674,11 @@ def _taste(request:Request, body:TasteIn)->dict:
     filters = dict(year_min=body.year_min, year_max=body.year_max, genres=body.genre, min_votes=body.min_votes,
                    language=body.language)
     _check_filters(rec, body.k, filters)
-    liked, notes = _resolve_items(request, rec, body.liked, lang)
-    disliked, more = _resolve_items(request, rec, body.disliked, lang)
+    try:
+        with fuzzy_budget(TASTE_TYPOS):   # a few KB of misspelt titles must not buy seconds of scanning
+            liked, notes = _resolve_items(request, rec, body.liked, lang)
+            disliked, more = _resolve_items(request, rec, body.disliked, lang)
+    except TooManyFuzzy: raise _Problem(422, 'api.too_many_typos', max=TASTE_TYPOS) from None
     both = {m['id'] for m in liked} & {m['id'] for m in disliked}
     if both:
         raise _Problem(422, 'api.both', title=next(f"{m['title']} ({m['year']})" for m in liked if m['id'] in both))

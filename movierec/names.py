@@ -14,7 +14,7 @@ from rapidfuzz.distance import Levenshtein
 
 # %% auto #0
 __all__ = ['MEMO', 'MAX_QUERY', 'fold_accents', 'normalize_name', 'title_keys', 'split_year', 'loose_title_index', 'match_title',
-           'LRU', 'NeedsFuzzy', 'no_fuzzy', 'remembered', 'Matcher']
+           'LRU', 'NeedsFuzzy', 'TooManyFuzzy', 'no_fuzzy', 'fuzzy_budget', 'remembered', 'Matcher']
 
 # %% ../nbs/00a_names.ipynb #8d768b2d
 _NON_ALNUM = re.compile(r'[\W_]+', re.UNICODE)
@@ -177,7 +177,11 @@ class LRU:
 class NeedsFuzzy(Exception):
     "Raised inside `no_fuzzy()` instead of starting a fuzzy search: run the work again outside it."
 
+class TooManyFuzzy(Exception):
+    "Raised inside `fuzzy_budget(n)` by the fuzzy search after the `n`-th: the caller asked for too many."
+
 _NO_FUZZY = contextvars.ContextVar('movierec_no_fuzzy', default=False)
+_BUDGET = contextvars.ContextVar('movierec_fuzzy_budget', default=None)   # [searches left], or None: no limit
 
 @contextmanager
 def no_fuzzy():
@@ -186,11 +190,25 @@ def no_fuzzy():
     try: yield
     finally: _NO_FUZZY.reset(token)
 
+@contextmanager
+def fuzzy_budget(n:int):
+    "Inside, in this thread or task, at most `n` fuzzy searches, then `TooManyFuzzy` (remembered answers are free)."
+    token = _BUDGET.set([n])
+    try: yield
+    finally: _BUDGET.reset(token)
+
+def _spend():
+    left = _BUDGET.get()
+    if left is None: return
+    if left[0] <= 0: raise TooManyFuzzy()
+    left[0] -= 1
+
 def remembered(memo:LRU, key, search):
-    "`memo`'s answer to `key`, else `search()` remembered there (inside `no_fuzzy`: NeedsFuzzy instead)."
+    "`memo`'s answer to `key`, else `search()` remembered there (`no_fuzzy`, `fuzzy_budget`: their exception instead)."
     hit = memo.get(key)
     if hit is not None: return hit
     if _NO_FUZZY.get(): raise NeedsFuzzy(key)
+    _spend()
     return memo.put(key, tuple(search()))
 
 # %% ../nbs/00a_names.ipynb #6fa3fa5a

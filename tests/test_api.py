@@ -388,6 +388,34 @@ def test_taste_unknown_title_404_with_suggestions_and_typo_note(client):
     assert b['liked'][0]['id'] == 8844 and 'Jumanji (1995)' in b['note'] and 'Jumanjii' in b['note']
 
 
+def _typos(clean_dir, model_dir, movies, n):
+    """`n` misspelt titles (last letter doubled) that each correct to a different movie, found by a separate recommender
+    (the app's remembers what it corrected: a remembered correction costs no scan)."""
+    probe, out, seen = Recommender.load(model_dir, clean_dir), [], set()
+    titles = movies.sort_values('vote_count', ascending=False)['title']
+    for t in titles[titles.str.len() > 12]:
+        try: m = probe.resolve(t + t[-1])
+        except Exception: continue
+        if m.get('corrected_from') and m['id'] not in seen:
+            seen.add(m['id'])
+            out.append(t + t[-1])
+        if len(out) == n: return out
+    raise AssertionError(f'only {len(out)} correctable titles')
+
+
+def test_taste_bounds_the_spelling_corrections(client, movies, clean_dir, model_dir):
+    "At most TASTE_TYPOS titles of one request may need a fuzzy search: a few KB must not buy seconds of scanning."
+    from movierec.api import TASTE_TYPOS
+    typos = _typos(clean_dir, model_dir, movies, 3 * TASTE_TYPOS + 2)
+    b = post(client, {'liked': typos[:TASTE_TYPOS], 'k': 3})
+    assert len(b['liked']) == TASTE_TYPOS and b['note'].count('Showing results for') == TASTE_TYPOS
+    b = post(client, {'liked': [862] + typos[TASTE_TYPOS:2 * TASTE_TYPOS + 1], 'k': 3}, 422)
+    assert b['detail'].startswith(f'More than {TASTE_TYPOS} titles of this request need a spelling correction'), b
+    b = post(client, {'liked': typos[2 * TASTE_TYPOS + 1:], 'k': 3}, 422, ES)
+    assert b['detail'].startswith(f'Más de {TASTE_TYPOS} títulos de esta petición'), b
+    assert len(post(client, {'liked': typos[:TASTE_TYPOS] + [862, 'Jumanji'], 'k': 3})['liked']) == TASTE_TYPOS + 2
+
+
 def test_accept_language(client):
     assert post(client, {'liked': [862], 'k': 0}, 422, ES)['detail'] == 'k debe estar entre 1 y 100; se recibió 0.'
     assert post(client, {'liked': []}, 422, ES)['detail'] == 'liked debe nombrar al menos una película.'
