@@ -76,3 +76,14 @@ def test_a_repeated_unknown_title_is_answered_the_same(client):
     assert a.status_code == b.status_code == 404 and a.json() == b.json()
     a, b = (client.post('/recommendations', json={'liked': ['zzqq toy story xq']}) for _ in range(2))
     assert a.status_code == b.status_code == 404 and a.json() == b.json() and 'Toy Story (1995)' in a.json()['sugerencias']
+
+
+def test_huge_accept_language_reads_its_first_items(client):
+    "A 54 KB Accept-Language of 6,000 items: the language is taken from its first items, like a browser's short one."
+    junk = ','.join(['de;q=0.1'] * 6000)
+    assert client.get('/movies/999999999', headers={'Accept-Language': 'es;q=0.5,' + junk}).json()['detail'] \
+        == 'No hay ninguna película con id 999999999.'
+    assert client.get('/movies/999999999', headers={'Accept-Language': junk + ',es'}).json()['detail'] \
+        == 'No movie has id 999999999.'
+    r = client.post('/recommendations', json={'liked': [862], 'k': 2}, headers={'Accept-Language': junk})
+    assert r.status_code == 200 and len(r.json()['recommendations']) == 2
