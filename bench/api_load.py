@@ -281,7 +281,6 @@ def main(argv=None):
                                                  a.hostile_reconnect))
         cpu = sum(sum(p.cpu_times()[:2]) for p in procs) - cpu0; me = sum(psutil.Process().cpu_times()[:2]) - me0
         alone = one_at_a_time(base, [u for label, u, _ in reqs if label == 'POST /recommendations'][:a.alone])
-        procs = [psutil.Process(srv.pid)] + psutil.Process(srv.pid).children(recursive=True)
         rss = psutil.Process(srv.pid).memory_info().rss/2**20
         pss = sum(p.memory_full_info().pss for p in procs if p.is_running())/2**20   # shared pages counted once
         load1 = os.getloadavg()[0]

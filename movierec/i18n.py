@@ -15,8 +15,8 @@ from babel.support import Translations
 from .config import MovierecError
 
 # %% auto #0
-__all__ = ['LANGS', 'GENRES', 'ACCEPT_ITEMS', 'check_lang', 'po_path', 'catalog_keys', 'fmt_number', 'fmt_percent', 'fmt_date',
-           'month_name', 'weekday_name', 't', 'pick_lang', 'genre_name', 'genre_names', 'genre_canonical']
+__all__ = ['LANGS', 'GENRES', 'check_lang', 'po_path', 'catalog_keys', 'fmt_number', 'fmt_percent', 'fmt_date', 'month_name',
+           'weekday_name', 't', 'pick_lang', 'genre_name', 'genre_names', 'genre_canonical']
 
 # %% ../nbs/00d_i18n.ipynb #a625fa60
 LANGS = ('es', 'en')
@@ -155,12 +155,12 @@ def _quality(params:str) -> float:
         return 1.0
 
 # %% ../nbs/00d_i18n.ipynb #082d410f
-ACCEPT_ITEMS = 20   # items of an Accept-Language header read (browsers send a handful; a header may hold 64 KB)
+_ACCEPT_ITEMS = 20   # items of an Accept-Language header read (browsers send a handful, a header may hold 64 KB)
 
 def _accepted(header:str|None) -> list:
-    "Tags of the first `ACCEPT_ITEMS` items of an Accept-Language header, best first (ties in order, q=0 dropped)."
+    "Tags of the first `_ACCEPT_ITEMS` items of an Accept-Language header, best first (ties in order, q=0 dropped)."
     items = []
-    for i, part in enumerate((header or '').split(',', ACCEPT_ITEMS)[:ACCEPT_ITEMS]):
+    for i, part in enumerate((header or '').split(',', _ACCEPT_ITEMS)[:_ACCEPT_ITEMS]):
         tag, _, params = part.partition(';')
         items.append((-_quality(params), i, tag.strip()))
     return [tag for q, i, tag in sorted(items) if q < 0]

@@ -345,8 +345,8 @@ def _best(rows:np.ndarray, v:np.ndarray, n:int)->list[int]:
 def _best_cols(rows:np.ndarray, M:np.ndarray, n:int)->list[list[int]]:
     "`_best` of each column of `M` (one value per row of `rows`), in one sort."
     o = np.argsort(-M, axis=0, kind='stable')[:n]   # ties (a bool M): in the order of `rows`
-    keep = (np.take_along_axis(M, o, axis=0) > 0).T.tolist()
-    return [[r for r, k in zip(col, ks) if k] for col, ks in zip(rows[o].T.tolist(), keep)]   # a few per column: plain lists
+    keep = (np.take_along_axis(M, o, axis=0) > 0).T.tolist()   # n per column: plain lists beat numpy indexing
+    return [[r for r, k in zip(col, ks) if k] for col, ks in zip(rows[o].T.tolist(), keep)]
 
 # %% ../nbs/12_taste.ipynb #f1ac04e1
 @patch
