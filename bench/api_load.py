@@ -99,9 +99,10 @@ def request_mix(clean: Path, n: int, seed: int = 0, taste: int = 8) -> list[tupl
     return out
 
 
-async def _get(reader, writer, path: str) -> int:
-    """One request on a kept-alive HTTP/1.1 connection; returns the status (the body is read and dropped).
-    `path` is a URL path (GET), or 'POST <path> <json body>'."""
+async def _get(reader, writer, path: str) -> tuple[int, float]:
+    """One request on a kept-alive HTTP/1.1 connection; returns the status and the server's own time in ms (its
+    Server-Timing header, NaN without one); the body is read and dropped. `path` is a URL path (GET), or
+    'POST <path> <json body>'."""
     if path.startswith('POST '):
         _, url, body = path.split(' ', 2)
         data = body.encode()
@@ -116,7 +117,14 @@ async def _get(reader, writer, path: str) -> int:
     elif h.get('transfer-encoding') == 'chunked':
         while (n := int((await reader.readline()).strip() or b'0', 16)): await reader.readexactly(n + 2)
         await reader.readline()
-    return status
+    return status, server_ms(h.get('server-timing'))
+
+
+def server_ms(header: str | None) -> float:
+    "The milliseconds of a `Server-Timing: app;dur=<ms>` header (NaN when absent)."
+    _, _, dur = (header or '').partition('dur=')
+    try: return float(dur.split(',')[0])
+    except ValueError: return float('nan')
 
 
 def unknown_titles(clean: Path, n: int, seed: int = 1) -> list[str]:
@@ -164,12 +172,12 @@ async def run_load(port: int, reqs, rate: float, concurrency: int, hostile: int 
             i, due, (label, url, accept) = item
             try:
                 if writer is None: reader, writer = await asyncio.open_connection('127.0.0.1', port)
-                status = await asyncio.wait_for(_get(reader, writer, url), 10)
+                status, srv_ms = await asyncio.wait_for(_get(reader, writer, url), 10)
             except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError) as e:
-                status = type(e).__name__
+                status, srv_ms = type(e).__name__, float('nan')
                 if writer is not None: writer.close()
                 reader = writer = None
-            res[i] = (label, time.perf_counter() - due, status, status in accept)
+            res[i] = (label, time.perf_counter() - due, status, status in accept, srv_ms)
         if writer is not None: writer.close()
     workers = [asyncio.create_task(conn()) for _ in range(concurrency)]
     stop = asyncio.Event()
@@ -189,15 +197,16 @@ async def run_load(port: int, reqs, rate: float, concurrency: int, hostile: int 
 
 
 def one_at_a_time(base:str, posts:list[str])->np.ndarray:
-    "Latency in ms of each 'POST <path> <json body>' of `posts`, sent one after the other on one connection."
+    "Latency and server time in ms (two columns) of each 'POST <path> <json body>' of `posts`, sent one by one."
     out = []
     with httpx.Client(base_url=base, timeout=30) as c:
         for p in posts:
             _, url, body = p.split(' ', 2)
             t = time.perf_counter()
-            c.post(url, content=body, headers={'Content-Type': 'application/json'}).raise_for_status()
-            out.append(time.perf_counter() - t)
-    return np.array(out) * 1e3
+            r = c.post(url, content=body, headers={'Content-Type': 'application/json'})
+            out.append(((time.perf_counter() - t) * 1e3, server_ms(r.headers.get('server-timing'))))
+            r.raise_for_status()
+    return np.array(out).reshape(-1, 2)
 
 
 def naive_vs_indexed(clean: Path, repeat: int = 20):
@@ -301,13 +310,20 @@ def main(argv=None):
               f'({n_bad/wall:.0f}/s, not counted above)')
     print(f'CPU per request: server {cpu/len(res)*1e3:.2f} ms, load generator {me/len(res)*1e3:.2f} ms; '
           f'machine load average {load0:.1f} before, {load1:.1f} after (other processes share the cores)')
-    df = pd.DataFrame(res, columns=['route', 'ms', 'status', 'ok']).assign(ms=lambda d: d.ms*1e3)
-    tab = df.groupby('route').agg(n=('ms', 'size'), p50=('ms', 'median'), p99=('ms', lambda s: np.percentile(s, 99)), errors=('ok', lambda s: int((~s).sum())))
+    df = pd.DataFrame(res, columns=['route', 'ms', 'status', 'ok', 'server']).assign(ms=lambda d: d.ms*1e3)
+    p99 = lambda s: np.nanpercentile(s, 99) if s.notna().any() else np.nan
+    tab = df.groupby('route').agg(n=('ms', 'size'), p50=('ms', 'median'), p99=('ms', p99),
+                                  errors=('ok', lambda s: int((~s).sum())),
+                                  server_p50=('server', 'median'), server_p99=('server', p99))
+    print('per route, ms: p50 and p99 as the client saw them; server_p50 and server_p99 from the Server-Timing header '
+          '(the request reaching the application to its answer; the difference is time before the server read the '
+          'request, and on the way back)')
     print(tab.sort_values('p99', ascending=False).round(2).to_string())
     if len(alone):
-        print(f'POST /recommendations one at a time, nothing else running: p50 {np.percentile(alone, 50):.2f} ms, '
-              f'p99 {np.percentile(alone, 99):.2f} ms over {len(alone)} of the same requests (the mixed figure above '
-              'minus this one is time spent waiting for the cores and the GIL)')
+        print(f'POST /recommendations one at a time, nothing else running: p50 {np.percentile(alone[:, 0], 50):.2f} ms, '
+              f'p99 {np.percentile(alone[:, 0], 99):.2f} ms (server p50 {np.nanpercentile(alone[:, 1], 50):.2f}, '
+              f'p99 {np.nanpercentile(alone[:, 1], 99):.2f}) over {len(alone)} of the same requests (the mixed '
+              'figure above minus this one is time spent waiting for the cores and the GIL)')
     if errors:
         print('first errors:', [(r[0], r[2]) for r in errors[:10]])
     if not a.no_naive: naive_vs_indexed(clean)

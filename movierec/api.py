@@ -333,6 +333,21 @@ class _HeadAsGet:
             await send(msg)
         await self.app(dict(scope, method='GET'), receive, send_headers_only)
 
+# %% ../nbs/06_api.ipynb #st0a1b2d
+class _ServerTiming:
+    "ASGI middleware: every answer's `Server-Timing` header, the ms from the request reaching the app to its answer."
+    def __init__(self, app): self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope['type'] != 'http': return await self.app(scope, receive, send)
+        t0 = time.perf_counter()
+        async def timed(msg):
+            if msg['type'] == 'http.response.start':
+                ms = (time.perf_counter() - t0) * 1e3
+                msg = dict(msg, headers=[*msg.get('headers', []), (b'server-timing', f'app;dur={ms:.2f}'.encode())])
+            await send(msg)
+        await self.app(scope, receive, timed)
+
 # %% ../nbs/06_api.ipynb #41df7e4c
 BODY_MAX, BODY_SECONDS = 1 << 20, 10
 
@@ -750,6 +765,7 @@ def create_app(clean_dir:str|Path|None=None,  # clean data folder (default: MOVI
     app.add_middleware(_BodyLimit)
     app.add_middleware(_SuspectLane)
     app.add_middleware(_HeadAsGet)
+    app.add_middleware(_ServerTiming)
     app.exception_handler(_NoModel)(lambda request, e: _err(503, t('api.no_model', _lang(request))))
     _add_catalog_routes(app)
     for add in (_add_recomendacion, _add_search_routes, _add_similar_route, _add_taste_route): add(app)

@@ -1,6 +1,6 @@
 """`movierec serve` as a real process: it starts, answers over HTTP, and refuses to start with a clear message
 (and the command to run) when the clean data or the model is missing."""
-import socket, subprocess
+import socket, subprocess, time
 from pathlib import Path
 
 import httpx
@@ -33,8 +33,12 @@ def test_serve_answers_over_http(clean_dir, model_dir):
     try:
         up = wait_until(lambda: p.poll() is not None or _health(port) == 200, timeout=180)
         assert up and p.poll() is None, p.stdout.read() if p.poll() is not None else 'no answer'
+        t = time.perf_counter()
         r = httpx.get(f'http://127.0.0.1:{port}/peliculas_duracion/Toy Story', timeout=5)
+        waited = (time.perf_counter() - t) * 1e3
         assert (r.status_code, r.json()['duracion']) == (200, 81.0)
+        name, _, ms = r.headers['server-timing'].partition(';dur=')   # the server's own part of the wait
+        assert name == 'app' and 0 < float(ms) <= waited
         r = httpx.get(f'http://127.0.0.1:{port}/recomendacion/toy story', timeout=5)
         assert r.status_code == 200 and len(r.json()['recomendaciones']) == 5
     finally: _stop(p)
