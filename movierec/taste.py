@@ -332,6 +332,7 @@ def explain_many(self:TasteModel, liked_rows, rows, n:int=2)->list[dict]:
     best = zip(*(_best_cols(liked, M, n) for M in (C, W, same.astype(np.float32))))
     out = [{'resembles': like, 'fans': fans, 'near': [], 'collection': saga} for like, fans, saga in best]
     L = self.borrow[rows]                                                 # picks × lenders
+    if not L.nnz: return out                                              # no pick borrows: no fans score needed
     gave, at = L.data * self._fans(liked)[L.indices], L.indptr            # the fans score each lent
     for i in np.flatnonzero(np.diff(at)):                                 # the picks that borrow
         out[i]['near'] = _best(L.indices[at[i]:at[i + 1]], gave[at[i]:at[i + 1]], n)
