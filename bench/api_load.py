@@ -320,9 +320,10 @@ def main(argv=None):
           'request, and on the way back)')
     print(tab.sort_values('p99', ascending=False).round(2).to_string())
     if len(alone):
-        print(f'POST /recommendations one at a time, nothing else running: p50 {np.percentile(alone[:, 0], 50):.2f} ms, '
-              f'p99 {np.percentile(alone[:, 0], 99):.2f} ms (server p50 {np.nanpercentile(alone[:, 1], 50):.2f}, '
-              f'p99 {np.nanpercentile(alone[:, 1], 99):.2f}) over {len(alone)} of the same requests (the mixed '
+        ms, srv = alone[:, 0], alone[:, 1]
+        print(f'POST /recommendations one at a time, nothing else running: p50 {np.percentile(ms, 50):.2f} ms, '
+              f'p99 {np.percentile(ms, 99):.2f} ms (server p50 {np.nanpercentile(srv, 50):.2f}, '
+              f'p99 {np.nanpercentile(srv, 99):.2f}) over {len(alone)} of the same requests (the mixed '
               'figure above minus this one is time spent waiting for the cores and the GIL)')
     if errors:
         print('first errors:', [(r[0], r[2]) for r in errors[:10]])
