@@ -19,12 +19,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, S
 from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-from .config import MovierecError, resolve_dir
+from .config import MovierecError
 from .names import LRU, NeedsFuzzy, TooManyFuzzy, fuzzy_budget, no_fuzzy, normalize_name
 from .i18n import genre_name, pick_lang, t
 from .queries import Catalog, InvalidValue, UnknownName, MESES, DIAS
 from .recommend import MAX_K, MAX_TASTE
-from .supervise import STOP_SIGNALS, bind_problem, handle_signals, restore_signals, watch_parent
+from .supervise import STOP_SIGNALS, bind_problem, fork_workers, handle_signals, restore_signals, watch_parent
 
 # %% auto #0
 __all__ = ['K_MAX', 'TASTE_MAX', 'TASTE_TYPOS', 'BODY_MAX', 'BODY_SECONDS', 'LANE_REST', 'FUZZY_THREADS', 'MovieId',
@@ -736,13 +736,17 @@ def _lifespan(clean_dir, model_dir, require_model:bool, threads:int|None):
             except MovierecError:
                 if require_model: raise
                 logging.getLogger('uvicorn.error').warning('no trained model: recommendation routes answer 503')
-        if hasattr(st.recommender, 'warm'): st.recommender.warm()   # not on the first taste query
-        if not getattr(st, 'frozen', False):   # the loaded tables live for the whole process: keep them out of GC
-            gc.collect()
-            gc.freeze()
-            st.frozen = True
+        _settle(st)
         yield
     return lifespan
+
+def _settle(st):
+    "Load now what the first taste query would; then keep the loaded tables out of the GC (they live as long as we do)."
+    if hasattr(st.recommender, 'warm'): st.recommender.warm()
+    if getattr(st, 'frozen', False): return
+    gc.collect()
+    gc.freeze()   # also: forked workers do not copy the pages a collection would touch
+    st.frozen = True
 
 _DESCRIPTION = ('Movie recommendations (from one movie, or from what a person likes) and catalogue questions over '
                 'The Movies Dataset. Names are matched ignoring case, accents, punctuation and extra spaces.')
@@ -775,7 +779,7 @@ def _version()->str:
     from movierec import __version__
     return __version__
 
-app = create_app(threads=int(os.environ.get('MOVIEREC_API_THREADS', 0)) or None)   # for `--workers N`
+app = create_app(threads=int(os.environ.get('MOVIEREC_API_THREADS', 0)) or None)   # for `uvicorn movierec.api:app`
 
 # %% ../nbs/06_api.ipynb #4cd9572a
 HEAD_SECONDS, HEAD_MAX, MAX_CONNECTIONS = 10, 64 * 1024, 1000
@@ -859,12 +863,19 @@ def _uvicorn_options(a)->dict:
                 http=_TimedHeadProtocol, timeout_keep_alive=5, limit_concurrency=MAX_CONNECTIONS,
                 timeout_graceful_shutdown=10)
 
-def _run_one(app:FastAPI, kw:dict):
-    "uvicorn in this process; SIGINT, SIGTERM and SIGHUP stop it gracefully."
+def _run_one(app:FastAPI, kw:dict, sockets:list|None=None):
+    "uvicorn in this process (on `sockets` when given); SIGINT, SIGTERM and SIGHUP stop it gracefully."
     import uvicorn
     server = uvicorn.Server(uvicorn.Config(app, **kw))
     for s in STOP_SIGNALS: signal.signal(s, server.handle_exit)
-    server.run()
+    server.run(sockets=sockets)
+
+def _run_forked(app:FastAPI, kw:dict, n:int)->int:
+    "`n` uvicorn workers on one socket, forked once everything is loaded: they share the catalogue's and model's pages."
+    import uvicorn
+    sock = uvicorn.Config(app, **kw).bind_socket()
+    _settle(app.state)
+    return fork_workers(n, lambda i: _run_one(app, kw, [sock]))
 
 # %% ../nbs/06_api.ipynb #02414c21
 def serve_cli(argv:list[str]|None=None)->int:
@@ -876,12 +887,6 @@ def serve_cli(argv:list[str]|None=None)->int:
     if (why := _port_problem(a.host, a.port)): raise MovierecError(why)
     print(f'movierec API: {len(cat)} movies from {cat.source}, model {_model_name(rec)}; '
           f'docs at http://{a.host}:{a.port}/docs', flush=True)
-    kw = _uvicorn_options(a)
-    if a.workers == 1: return _run_one(create_app(catalog=cat, recommender=rec, threads=a.threads), kw) or 0
-    os.environ['MOVIEREC_CLEAN_DIR'] = str(resolve_dir('clean', a.clean_dir).resolve())
-    os.environ['MOVIEREC_MODEL_DIR'] = str(resolve_dir('models', a.model_dir).resolve())
-    os.environ['MOVIEREC_API_THREADS'] = str(a.threads)
-    del cat, rec
-    import uvicorn
-    uvicorn.run('movierec.api:app', workers=a.workers, **kw)
-    return 0
+    kw, app = _uvicorn_options(a), create_app(catalog=cat, recommender=rec, threads=a.threads)
+    if a.workers == 1: return _run_one(app, kw) or 0
+    return _run_forked(app, kw, a.workers)

@@ -4,14 +4,14 @@
 
 # %% ../nbs/11_supervise.ipynb #69637b0c
 from __future__ import annotations
-import ctypes, http.client, os, signal, socket, subprocess, sys, threading, time, uuid
+import ctypes, http.client, os, signal, socket, subprocess, sys, threading, time, traceback, uuid
 from functools import partial
 import psutil
 
 # %% auto #0
 __all__ = ['SUPERVISOR_ENV', 'TREE_ENV', 'STOP_SIGNALS', 'bind_problem', 'port_free', 'wait_port', 'http_status', 'wait_http',
            'start', 'watch_parent', 'with_env', 'family', 'stop', 'handle_signals', 'restore_signals', 'say',
-           'leftovers', 'reap']
+           'leftovers', 'reap', 'fork_workers']
 
 # %% ../nbs/11_supervise.ipynb #f712b288
 def _bind_error(host:str, port:int, e:OSError, option:str)->str:
@@ -215,3 +215,75 @@ def reap(name:str, value:str, grace:float=10)->int:
     _send(left, signal.SIGKILL)
     psutil.wait_procs(left, timeout=10)
     return int(bool(left))
+
+# %% ../nbs/11_supervise.ipynb #fk01c001
+def _fork(run, i:int, parent:int, libc)->int:
+    "Fork a worker running `run(i)`; the child takes the default stop signals, dies with `parent`, exits with run's code."
+    pid = os.fork()
+    if pid: return pid
+    code = 1
+    try:
+        for s in STOP_SIGNALS: signal.signal(s, signal.SIG_DFL)
+        _die_with(parent, libc)
+        code = run(i) or 0
+    except BaseException: traceback.print_exc()
+    finally:
+        for f in (sys.stdout, sys.stderr): f.flush()
+        os._exit(code)
+
+# %% ../nbs/11_supervise.ipynb #fk01c002
+def _reap_one()->tuple[int, int]:
+    "(pid, exit code) of a worker that has exited, (0, 0) when none has, (-1, 0) when there are none left."
+    try: pid, status = os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError: return -1, 0
+    return (pid, os.waitstatus_to_exitcode(status)) if pid else (0, 0)
+
+def _ended(code:int)->str:
+    "How a worker ended, from its exit code (negative: the signal that killed it)."
+    return f'was killed by {signal.Signals(-code).name}' if code < 0 else f'exited with code {code}'
+
+def _too_many(deaths:list, restarts:int, window:float=60)->bool:
+    "Record a death now; True when more than `restarts` happened within `window` seconds."
+    now = time.monotonic()
+    deaths[:] = [t for t in deaths if t > now - window] + [now]
+    return len(deaths) > restarts
+
+# %% ../nbs/11_supervise.ipynb #fk01c004
+def _signal_pid(pid:int, sig:int):
+    try: os.kill(pid, sig)
+    except ProcessLookupError: pass
+
+def _watch_workers(kids:dict, run, stopping:list, deaths:list, restarts:int, grace:float, stop_all, me:int, libc):
+    "One step of `fork_workers`: collect a worker that exited and start it again, or kill the late ones."
+    pid, code = _reap_one()
+    if pid < 0: return kids.clear()
+    if pid == 0:
+        if stopping and time.monotonic() - stopping[0] > grace:
+            for k in kids: _signal_pid(k, signal.SIGKILL)
+        return time.sleep(0.1)
+    i = kids.pop(pid, None)
+    if i is None or stopping: return
+    if _too_many(deaths, restarts):
+        say(f'worker {i} (pid {pid}) {_ended(code)}; {len(deaths)} deaths within a minute: stopping all workers')
+        return stop_all(signal.SIGTERM)
+    say(f'worker {i} (pid {pid}) {_ended(code)}: starting it again')
+    kids[_fork(run, i, me, libc)] = i
+
+# %% ../nbs/11_supervise.ipynb #fk01c003
+def fork_workers(n:int,           # worker processes
+                 run,             # run(i): what worker i does; its return value is its exit code
+                 restarts:int=5,  # a worker that dies is started again, up to this many times a minute
+                 grace:float=15   # seconds the workers have to stop before they are killed
+                )->int:
+    "Run `run(i)` in `n` workers forked from this process; restart one that dies; a stop signal stops them all."
+    libc, me, stopping, deaths = _libc(), os.getpid(), [], []
+    kids = {}
+    def _stop(signum, frame=None):
+        if not stopping: stopping.append(time.monotonic())
+        for pid in kids: _signal_pid(pid, signal.SIGTERM)
+    old = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
+    try:
+        kids.update({_fork(run, i, me, libc): i for i in range(n)})
+        while kids: _watch_workers(kids, run, stopping, deaths, restarts, grace, _stop, me, libc)
+    finally: restore_signals(old)
+    return 1 if len(deaths) > restarts else 0

@@ -1,6 +1,6 @@
 """`movierec serve` as a real process: it starts, answers over HTTP, and refuses to start with a clear message
 (and the command to run) when the clean data or the model is missing."""
-import socket, subprocess, time
+import os, signal, socket, subprocess, time
 from pathlib import Path
 
 import httpx
@@ -10,9 +10,10 @@ import pytest
 from conftest import BIN, movierec, free_port, wait_until, family, kill_all
 
 
-def _serve(port, clean_dir, model_dir):
+def _serve(port, clean_dir, model_dir, *more):
     return subprocess.Popen([str(BIN/'movierec'), 'serve', '--port', str(port), '--clean-dir', str(clean_dir),
-                             '--model-dir', str(model_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             '--model-dir', str(model_dir), *more], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
 
 
 def _health(port):
@@ -58,6 +59,34 @@ def test_restart_right_after_stop(clean_dir, model_dir):
         up = wait_until(lambda: p.poll() is not None or _health(port) == 200, timeout=180)
         assert up and p.poll() is None, (len(tw), p.stdout.read() if p.poll() is not None else 'no answer')
     finally: _stop(p)
+
+
+def _workers(p):
+    try: return [c.pid for c in psutil.Process(p.pid).children() if c.status() != psutil.STATUS_ZOMBIE]
+    except psutil.Error: return []
+
+
+def test_serve_workers_share_restart_and_stop(clean_dir, model_dir):
+    "--workers 2: forked once loaded (the loaded pages shared, not copied); one killed is replaced; SIGTERM stops all."
+    port = free_port()
+    p = _serve(port, clean_dir, model_dir, '--workers', '2')
+    try:
+        up = wait_until(lambda: p.poll() is not None or (_health(port) == 200 and len(_workers(p)) == 2), timeout=180)
+        assert up and p.poll() is None, p.stdout.read() if p.poll() is not None else 'no answer'
+        first = _workers(p)
+        mem = [psutil.Process(w).memory_full_info() for w in first]
+        assert all(m.uss < m.rss / 3 for m in mem), mem   # most of each worker is the parent's pages
+        os.kill(first[0], signal.SIGKILL)
+        assert wait_until(lambda: len(w := _workers(p)) == 2 and first[0] not in w, timeout=60), _workers(p)
+        assert wait_until(lambda: _health(port) == 200, timeout=60)
+        r = httpx.post(f'http://127.0.0.1:{port}/recommendations', json={'liked': [862, 'Jumanji']}, timeout=10)
+        assert r.status_code == 200 and len(r.json()['recommendations']) == 10
+        now = _workers(p)
+        p.terminate()
+        assert p.wait(60) == 0
+        assert wait_until(lambda: not any(psutil.pid_exists(w) for w in now), timeout=30)
+    finally: _stop(p)
+    assert 'was killed by SIGKILL: starting it again' in p.stdout.read()
 
 
 def test_serve_refuses_missing_clean_data(tmp_path):
