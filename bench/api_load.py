@@ -12,6 +12,8 @@ With --raw-dir, clean data and a model are built once (by the real CLI) into --w
 Latency is measured from each request's scheduled send time (open loop), so a slow server cannot hide its queue.
 Then the load's own taste queries (POST /recommendations) are sent again one at a time with nothing else running:
 the difference between the two figures is waiting (for the cores and the GIL), not computing.
+Meanwhile a small process sleeps 1 ms at a time and reports how late it woke, with the CPU steal: stalls of the
+machine itself (a virtual machine whose cores are shared), which every request in flight then waits out too.
 """
 from __future__ import annotations
 import argparse, asyncio, json, os, random, socket, subprocess, sys, tempfile, time
@@ -125,6 +127,33 @@ def server_ms(header: str | None) -> float:
     _, _, dur = (header or '').partition('dur=')
     try: return float(dur.split(',')[0])
     except ValueError: return float('nan')
+
+
+STALL_PROBE = """
+import json, sys, time
+def ticks(): return [int(x) for x in open('/proc/stat').readline().split()[1:]]
+end, late, c0 = time.perf_counter() + float(sys.argv[1]), [], ticks()
+while (t := time.perf_counter()) < end:
+    time.sleep(0.001)
+    late.append((time.perf_counter() - t - 0.001) * 1e3)
+d = [b - a for a, b in zip(c0, ticks())]
+late.sort()
+print(json.dumps(dict(n=len(late), over10=sum(x > 10 for x in late), p999=late[int(0.999 * len(late))], max=late[-1],
+                      steal=100 * d[7] / max(sum(d), 1))))
+"""
+
+
+def stall_probe(seconds: float) -> subprocess.Popen:
+    "A process that sleeps 1 ms at a time for `seconds` and reports how late it woke, and the CPU steal meanwhile."
+    return subprocess.Popen([sys.executable, '-c', STALL_PROBE, str(seconds)], stdout=subprocess.PIPE, text=True)
+
+
+def stall_line(probe: subprocess.Popen) -> str:
+    try: r = json.loads(probe.communicate(timeout=60)[0])
+    except (subprocess.TimeoutExpired, ValueError): return 'the machine meanwhile: no probe figures'
+    return (f"the machine meanwhile (a process sleeping 1 ms at a time, {r['n']:,} times): woken over 10 ms late "
+            f"{r['over10']} times, p99.9 {r['p999']:.1f} ms late, at worst {r['max']:.1f} ms; "
+            f"CPU steal {r['steal']:.1f} % (the cores given to other machines): stalls no server can avoid")
 
 
 def unknown_titles(clean: Path, n: int, seed: int = 1) -> list[str]:
@@ -248,13 +277,14 @@ def main(argv=None):
     ap.add_argument('--rate', type=float, default=200, help='requests per second (default 200)')
     ap.add_argument('--duration', type=float, default=30, help='seconds of load (default 30)')
     ap.add_argument('--concurrency', type=int, default=32, help='kept-alive connections = max requests in flight (default 32)')
-    ap.add_argument('--workers', type=int, default=1, help='server processes (default 1)')
+    ap.add_argument('--workers', type=int, help="server processes (default: `movierec serve`'s)")
     ap.add_argument('--taste', type=int, default=8, help='weight of POST /recommendations in the mix (default 8 of ~100)')
     ap.add_argument('--threads', type=int, help='movierec serve --threads (handler threads)')
     ap.add_argument('--hostile', type=int, default=0,
                     help='also run this many clients sending unknown titles back to back (issue 10: default 0)')
     ap.add_argument('--hostile-reconnect', action='store_true',
                     help='the hostile clients open a new connection for every request')
+    ap.add_argument('--no-access-log', action='store_true', help='the server logs no line per request')
     ap.add_argument('--no-naive', action='store_true', help='skip the in-process naive-vs-indexed timing')
     ap.add_argument('--alone', type=int, default=300,
                     help='taste queries sent one at a time after the load, to compare (default 300; 0: none)')
@@ -265,9 +295,11 @@ def main(argv=None):
     reqs = request_mix(clean, n, taste=a.taste)
     port = free_port(); base = f'http://127.0.0.1:{port}'
     log = open(Path(tempfile.gettempdir())/f'movierec-bench-serve-{port}.log', 'w')
-    t = time.perf_counter()
-    srv = subprocess.Popen([str(BIN/'movierec'), 'serve', '--port', str(port), '--clean-dir', str(clean), '--model-dir', str(models),
-                            '--workers', str(a.workers)] + (['--threads', str(a.threads)] if a.threads else []), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    t, probe = time.perf_counter(), None
+    cmd = [str(BIN/'movierec'), 'serve', '--port', str(port), '--clean-dir', str(clean), '--model-dir', str(models)]
+    cmd += ['--workers', str(a.workers)] * bool(a.workers) + ['--threads', str(a.threads)] * bool(a.threads)
+    cmd += ['--no-access-log'] * a.no_access_log
+    srv = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         while True:
             if srv.poll() is not None: sys.exit(f'the server exited ({srv.returncode}); see {log.name}')
@@ -282,18 +314,21 @@ def main(argv=None):
             if not url.startswith('POST '): httpx.get(base + url, timeout=10)
         print(f"\nserver ready in {ready:.1f} s: {health['movies']:,} movies, model {health['model']}; "
               f"load {a.rate:g} req/s x {a.duration:g} s = {n:,} requests (open loop, <= {a.concurrency} in flight), "
-              f"{a.workers} worker(s), {psutil.cpu_count()} cores")
+              f"{len(psutil.Process(srv.pid).children()) or 1} worker process(es), {psutil.cpu_count()} cores")
         procs = [psutil.Process(srv.pid)] + psutil.Process(srv.pid).children(recursive=True)
         cpu0, me0, load0 = sum(sum(p.cpu_times()[:2]) for p in procs), sum(psutil.Process().cpu_times()[:2]), os.getloadavg()[0]
         bad_titles = unknown_titles(clean, 5000) if a.hostile else []
+        probe = stall_probe(a.duration)
         res, wall, n_bad = asyncio.run(run_load(port, reqs, a.rate, a.concurrency, a.hostile, bad_titles,
                                                  a.hostile_reconnect))
         cpu = sum(sum(p.cpu_times()[:2]) for p in procs) - cpu0; me = sum(psutil.Process().cpu_times()[:2]) - me0
+        machine = stall_line(probe)
         alone = one_at_a_time(base, [u for label, u, _ in reqs if label == 'POST /recommendations'][:a.alone])
         rss = psutil.Process(srv.pid).memory_info().rss/2**20
         pss = sum(p.memory_full_info().pss for p in procs if p.is_running())/2**20   # shared pages counted once
         load1 = os.getloadavg()[0]
     finally:
+        if probe is not None and probe.poll() is None: probe.kill()
         os.killpg(srv.pid, 15)
         try: srv.wait(15)
         except subprocess.TimeoutExpired: os.killpg(srv.pid, 9)
@@ -308,6 +343,7 @@ def main(argv=None):
         how = 'a new connection per request' if a.hostile_reconnect else 'one connection each'
         print(f'meanwhile {a.hostile} clients ({how}, own addresses) sent unknown titles back to back: {n_bad:,} requests '
               f'({n_bad/wall:.0f}/s, not counted above)')
+    print(machine)
     print(f'CPU per request: server {cpu/len(res)*1e3:.2f} ms, load generator {me/len(res)*1e3:.2f} ms; '
           f'machine load average {load0:.1f} before, {load1:.1f} after (other processes share the cores)')
     df = pd.DataFrame(res, columns=['route', 'ms', 'status', 'ok', 'server']).assign(ms=lambda d: d.ms*1e3)

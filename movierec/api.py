@@ -28,11 +28,11 @@ from .supervise import STOP_SIGNALS, bind_problem, fork_workers, handle_signals,
 
 # %% auto #0
 __all__ = ['K_MAX', 'TASTE_MAX', 'TASTE_TYPOS', 'BODY_MAX', 'BODY_SECONDS', 'LANE_REST', 'FUZZY_THREADS', 'MovieId',
-           'TASTE_THREADS', 'app', 'HEAD_SECONDS', 'HEAD_MAX', 'MAX_CONNECTIONS', 'THREADS', 'ErrorDetail', 'ErrorOut',
-           'MovieRef', 'RecomendacionOut', 'DuracionOut', 'ScoreOut', 'VotosOut', 'IdiomaOut', 'FranquiciaOut',
-           'PaisOut', 'ProductoraOut', 'MesOut', 'DiaOut', 'ActorFilm', 'ActorOut', 'DirectorFilm', 'DirectorOut',
-           'SearchHit', 'SearchOut', 'MovieOut', 'Ref', 'Why', 'SimilarHit', 'SimilarOut', 'HealthOut', 'TasteIn',
-           'TasteOut', 'load_recommender', 'create_app', 'serve_cli']
+           'TASTE_THREADS', 'app', 'HEAD_SECONDS', 'HEAD_MAX', 'MAX_CONNECTIONS', 'THREADS', 'WORKERS', 'ErrorDetail',
+           'ErrorOut', 'MovieRef', 'RecomendacionOut', 'DuracionOut', 'ScoreOut', 'VotosOut', 'IdiomaOut',
+           'FranquiciaOut', 'PaisOut', 'ProductoraOut', 'MesOut', 'DiaOut', 'ActorFilm', 'ActorOut', 'DirectorFilm',
+           'DirectorOut', 'SearchHit', 'SearchOut', 'MovieOut', 'Ref', 'Why', 'SimilarHit', 'SimilarOut', 'HealthOut',
+           'TasteIn', 'TasteOut', 'load_recommender', 'create_app', 'serve_cli']
 
 # %% ../nbs/06_api.ipynb #2a7d8547
 _EN_ROUTES = ('/movies', '/recommendations', '/health')   # every other route is Spanish
@@ -832,7 +832,8 @@ def _serve_parser()->argparse.ArgumentParser:
     from movierec.cli import options
     ap = argparse.ArgumentParser(prog='movierec serve', description=serve_cli.__doc__,
                                  parents=[options('host', 'port', 'clean_dir', 'model_dir', port=8000)])
-    ap.add_argument('--workers', type=int, default=1, help='server processes (default 1)')
+    ap.add_argument('--workers', type=int, default=WORKERS,
+                    help='server processes, forked once the data is loaded (default %(default)s: the cores, up to 2)')
     ap.add_argument('--threads', type=int, default=THREADS, help='handler threads per process (default %(default)s)')
     ap.add_argument('--log-level', default='info', choices=['critical', 'error', 'warning', 'info', 'debug'])
     ap.add_argument('--no-access-log', action='store_true', help='do not log each request')
@@ -845,6 +846,8 @@ def _check_args(a):
 
 # %% ../nbs/06_api.ipynb #ed8c1f44
 THREADS = 8   # bench/api_load.py on 45k movies: mixed load with POST /recommendations p99 36 ms with 8, 92 ms with 2
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
+WORKERS = min(2, _CORES)   # each has its own GIL; each costs ~80-100 MiB more (pages it writes)
 
 def _port_problem(host:str, port:int)->str|None:
     "supervise's bind check, naming the option to change (--host or --port)."

@@ -29,8 +29,9 @@ def _stop(p):
 
 
 def test_serve_answers_over_http(clean_dir, model_dir):
+    "One process (the other tests run the default, forked workers)."
     port = free_port()
-    p = _serve(port, clean_dir, model_dir)
+    p = _serve(port, clean_dir, model_dir, '--workers', '1')
     try:
         up = wait_until(lambda: p.poll() is not None or _health(port) == 200, timeout=180)
         assert up and p.poll() is None, p.stdout.read() if p.poll() is not None else 'no answer'
