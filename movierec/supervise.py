@@ -217,13 +217,17 @@ def reap(name:str, value:str, grace:float=10)->int:
     return int(bool(left))
 
 # %% ../nbs/11_supervise.ipynb #fk01c001
-def _fork(run, i:int, parent:int, libc)->int:
-    "Fork a worker running `run(i)`; the child takes the default stop signals, dies with `parent`, exits with run's code."
+def _fork(run, i:int, kids:dict, parent:int, libc):
+    "Fork worker `i` running `run(i)` into `kids` (stop signals held meanwhile: none is lost, none reaches it early)."
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     pid = os.fork()
-    if pid: return pid
+    if pid:
+        kids[pid] = i
+        return signal.pthread_sigmask(signal.SIG_SETMASK, held)
     code = 1
     try:
         for s in STOP_SIGNALS: signal.signal(s, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         _die_with(parent, libc)
         code = run(i) or 0
     except BaseException: traceback.print_exc()
@@ -267,7 +271,7 @@ def _watch_workers(kids:dict, run, stopping:list, deaths:list, restarts:int, gra
         say(f'worker {i} (pid {pid}) {_ended(code)}; {len(deaths)} deaths within a minute: stopping all workers')
         return stop_all(signal.SIGTERM)
     say(f'worker {i} (pid {pid}) {_ended(code)}: starting it again')
-    kids[_fork(run, i, me, libc)] = i
+    _fork(run, i, kids, me, libc)
 
 # %% ../nbs/11_supervise.ipynb #fk01c003
 def fork_workers(n:int,           # worker processes
@@ -280,10 +284,10 @@ def fork_workers(n:int,           # worker processes
     kids = {}
     def _stop(signum, frame=None):
         if not stopping: stopping.append(time.monotonic())
-        for pid in kids: _signal_pid(pid, signal.SIGTERM)
+        for pid in list(kids): _signal_pid(pid, signal.SIGTERM)
     old = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
     try:
-        kids.update({_fork(run, i, me, libc): i for i in range(n)})
+        for i in range(n): _fork(run, i, kids, me, libc)
         while kids: _watch_workers(kids, run, stopping, deaths, restarts, grace, _stop, me, libc)
     finally: restore_signals(old)
     return 1 if len(deaths) > restarts else 0
