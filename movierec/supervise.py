@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes, http.client, os, signal, socket, subprocess, sys, threading, time, traceback, uuid
 from functools import partial
 import psutil
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['SUPERVISOR_ENV', 'TREE_ENV', 'STOP_SIGNALS', 'bind_problem', 'port_free', 'wait_port', 'http_status', 'wait_http',
@@ -216,25 +217,6 @@ def reap(name:str, value:str, grace:float=10)->int:
     psutil.wait_procs(left, timeout=10)
     return int(bool(left))
 
-# %% ../nbs/11_supervise.ipynb #fk01c001
-def _fork(run, i:int, kids:dict, parent:int, libc):
-    "Fork worker `i` running `run(i)` into `kids` (stop signals held meanwhile: none is lost, none reaches it early)."
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    pid = os.fork()
-    if pid:
-        kids[pid] = i
-        return signal.pthread_sigmask(signal.SIG_SETMASK, held)
-    code = 1
-    try:
-        for s in STOP_SIGNALS: signal.signal(s, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        _die_with(parent, libc)
-        code = run(i) or 0
-    except BaseException: traceback.print_exc()
-    finally:
-        for f in (sys.stdout, sys.stderr): f.flush()
-        os._exit(code)
-
 # %% ../nbs/11_supervise.ipynb #fk01c002
 def _reap_one()->tuple[int, int]:
     "(pid, exit code) of a worker that has exited, (0, 0) when none has, (-1, 0) when there are none left."
@@ -252,26 +234,65 @@ def _too_many(deaths:list, restarts:int, window:float=60)->bool:
     deaths[:] = [t for t in deaths if t > now - window] + [now]
     return len(deaths) > restarts
 
-# %% ../nbs/11_supervise.ipynb #fk01c004
-def _signal_pid(pid:int, sig:int):
-    try: os.kill(pid, sig)
-    except ProcessLookupError: pass
+# %% ../nbs/11_supervise.ipynb #fk01c001
+class _Workers:
+    "The workers `fork_workers` watches: pid → index, when stopping began, the recent deaths."
+    def __init__(self, run, restarts:int, grace:float):
+        self.run, self.restarts, self.grace = run, restarts, grace
+        self.parent, self.libc = os.getpid(), _libc()
+        self.kids, self.deaths, self.stopping = {}, [], None
 
-def _watch_workers(kids:dict, run, stopping:list, deaths:list, restarts:int, grace:float, stop_all, me:int, libc):
-    "One step of `fork_workers`: collect a worker that exited and start it again, or kill the late ones."
+@patch
+def fork(self:_Workers, i:int):
+    "Fork worker `i` (stop signals held meanwhile: none is lost, none reaches the child before its own handlers)."
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    pid = os.fork()
+    if pid:
+        self.kids[pid] = i
+        return signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    code = 1
+    try:
+        for s in STOP_SIGNALS: signal.signal(s, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        _die_with(self.parent, self.libc)
+        code = self.run(i) or 0
+    except BaseException: traceback.print_exc()
+    finally:
+        for f in (sys.stdout, sys.stderr): f.flush()
+        os._exit(code)
+
+# %% ../nbs/11_supervise.ipynb #fk01c004
+@patch
+def signal_all(self:_Workers, sig:int):
+    for pid in list(self.kids):
+        try: os.kill(pid, sig)
+        except ProcessLookupError: pass
+
+@patch
+def stop(self:_Workers, signum:int=signal.SIGTERM, frame=None):
+    "The stop signals' handler: SIGTERM to every worker; `step` kills those still running `grace` s later."
+    if self.stopping is None: self.stopping = time.monotonic()
+    self.signal_all(signal.SIGTERM)
+
+@patch
+def step(self:_Workers):
+    "Collect a worker that exited and start it again (unless stopping, or too many died lately); kill late ones."
     pid, code = _reap_one()
-    if pid < 0: return kids.clear()
-    if pid == 0:
-        if stopping and time.monotonic() - stopping[0] > grace:
-            for k in kids: _signal_pid(k, signal.SIGKILL)
-        return time.sleep(0.1)
-    i = kids.pop(pid, None)
-    if i is None or stopping: return
-    if _too_many(deaths, restarts):
-        say(f'worker {i} (pid {pid}) {_ended(code)}; {len(deaths)} deaths within a minute: stopping all workers')
-        return stop_all(signal.SIGTERM)
+    if pid < 0: return self.kids.clear()
+    if pid == 0: return self.pause()
+    i = self.kids.pop(pid, None)
+    if i is None or self.stopping is not None: return
+    if _too_many(self.deaths, self.restarts):
+        say(f'worker {i} (pid {pid}) {_ended(code)}; {len(self.deaths)} deaths within a minute: stopping all workers')
+        return self.stop()
     say(f'worker {i} (pid {pid}) {_ended(code)}: starting it again')
-    _fork(run, i, kids, me, libc)
+    self.fork(i)
+
+@patch
+def pause(self:_Workers):
+    "Nothing exited: SIGKILL the workers once stopping has lasted `grace` s; wait a little."
+    if self.stopping is not None and time.monotonic() - self.stopping > self.grace: self.signal_all(signal.SIGKILL)
+    time.sleep(0.1)
 
 # %% ../nbs/11_supervise.ipynb #fk01c003
 def fork_workers(n:int,           # worker processes
@@ -280,14 +301,10 @@ def fork_workers(n:int,           # worker processes
                  grace:float=15   # seconds the workers have to stop before they are killed
                 )->int:
     "Run `run(i)` in `n` workers forked from this process; restart one that dies; a stop signal stops them all."
-    libc, me, stopping, deaths = _libc(), os.getpid(), [], []
-    kids = {}
-    def _stop(signum, frame=None):
-        if not stopping: stopping.append(time.monotonic())
-        for pid in list(kids): _signal_pid(pid, signal.SIGTERM)
-    old = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
+    w = _Workers(run, restarts, grace)
+    old = {s: signal.signal(s, w.stop) for s in STOP_SIGNALS}
     try:
-        for i in range(n): _fork(run, i, kids, me, libc)
-        while kids: _watch_workers(kids, run, stopping, deaths, restarts, grace, _stop, me, libc)
+        for i in range(n): w.fork(i)
+        while w.kids: w.step()
     finally: restore_signals(old)
-    return 1 if len(deaths) > restarts else 0
+    return int(len(w.deaths) > restarts)
