@@ -241,13 +241,15 @@ def _recency(self:TasteModel, n:int)->np.ndarray: return recency(n, self.params.
 @patch
 def _content(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
     X, w = self.rec.X, self._recency(len(liked_rows))
-    p = (X[list(liked_rows)].T @ w) / w.sum()
-    if len(disliked_rows): p = p - 0.5 * np.asarray(X[list(disliked_rows)].mean(axis=0)).ravel()
-    return _dot_terms(X, self.rec._by_term(), p.astype(np.float32))
+    L, D = X[list(liked_rows)], X[list(disliked_rows)]
+    p = (L.T @ w) / w.sum()
+    if D.shape[0]: p = p - 0.5 * np.asarray(D.mean(axis=0)).ravel()
+    terms = np.unique(np.concatenate([L.indices, D.indices]))   # the profile's terms: a few hundred, not the vocabulary
+    return _dot_terms(X, self.rec._by_term(), p.astype(np.float32), terms)
 
-def _dot_terms(X:sp.csr_matrix, XT:sp.csr_matrix, p:np.ndarray)->np.ndarray:
-    "X @ p, through the rows of `p`'s terms in XT (X transposed) when they hold fewer entries than X (a few movies)."
-    terms = np.flatnonzero(p)
+def _dot_terms(X:sp.csr_matrix, XT:sp.csr_matrix, p:np.ndarray, terms:np.ndarray|None=None)->np.ndarray:
+    "X @ p, through the rows of `p`'s `terms` (default: its nonzero ones) in XT (X transposed) when they hold fewer entries than X."
+    if terms is None: terms = np.flatnonzero(p)
     if (XT.indptr[terms + 1] - XT.indptr[terms]).sum() > XT.nnz // 2: return X @ p
     return XT[terms].T @ p[terms]
 
