@@ -28,11 +28,11 @@ from .supervise import STOP_SIGNALS, bind_problem, fork_workers, handle_signals,
 
 # %% auto #0
 __all__ = ['K_MAX', 'TASTE_MAX', 'TASTE_TYPOS', 'BODY_MAX', 'BODY_SECONDS', 'LANE_REST', 'FUZZY_THREADS', 'MovieId',
-           'TASTE_THREADS', 'app', 'HEAD_SECONDS', 'HEAD_MAX', 'MAX_CONNECTIONS', 'THREADS', 'WORKERS', 'ErrorDetail',
-           'ErrorOut', 'MovieRef', 'RecomendacionOut', 'DuracionOut', 'ScoreOut', 'VotosOut', 'IdiomaOut',
-           'FranquiciaOut', 'PaisOut', 'ProductoraOut', 'MesOut', 'DiaOut', 'ActorFilm', 'ActorOut', 'DirectorFilm',
-           'DirectorOut', 'SearchHit', 'SearchOut', 'MovieOut', 'Ref', 'Why', 'SimilarHit', 'SimilarOut', 'HealthOut',
-           'TasteIn', 'TasteOut', 'load_recommender', 'create_app', 'serve_cli']
+           'TASTE_INLINE', 'TASTE_THREADS', 'app', 'HEAD_SECONDS', 'HEAD_MAX', 'MAX_CONNECTIONS', 'THREADS', 'WORKERS',
+           'ErrorDetail', 'ErrorOut', 'MovieRef', 'RecomendacionOut', 'DuracionOut', 'ScoreOut', 'VotosOut',
+           'IdiomaOut', 'FranquiciaOut', 'PaisOut', 'ProductoraOut', 'MesOut', 'DiaOut', 'ActorFilm', 'ActorOut',
+           'DirectorFilm', 'DirectorOut', 'SearchHit', 'SearchOut', 'MovieOut', 'Ref', 'Why', 'SimilarHit',
+           'SimilarOut', 'HealthOut', 'TasteIn', 'TasteOut', 'load_recommender', 'create_app', 'serve_cli']
 
 # %% ../nbs/06_api.ipynb #2a7d8547
 _EN_ROUTES = ('/movies', '/recommendations', '/health')   # every other route is Spanish
@@ -438,9 +438,9 @@ FUZZY_THREADS = 1   # requests doing a fuzzy search at once (the rest of theirs 
 def _no_fuzzy(fn):
     with no_fuzzy(): return fn()
 
-async def _run_laned(request:Request, fn, limiter=None):
-    "`fn()` in the thread pool (or `limiter`'s lane) unable to scan titles, or again in the fuzzy lane when it must."
-    try: return await anyio.to_thread.run_sync(_no_fuzzy, fn, limiter=limiter)
+async def _run_laned(request:Request, fn, limiter=None, inline:bool=False):
+    "`fn()` unable to scan titles (here if `inline`, else in a thread or `limiter`'s lane), or in the fuzzy lane."
+    try: return _no_fuzzy(fn) if inline else await anyio.to_thread.run_sync(_no_fuzzy, fn, limiter=limiter)
     except NeedsFuzzy: pass
     return await anyio.to_thread.run_sync(fn, limiter=request.app.state.fuzzy_lane)
 
@@ -705,12 +705,15 @@ def _taste(request:Request, body:TasteIn)->dict:
                 note=' '.join(notes + more) or None, mensaje=t('api.taste_found', lang, n=len(recs), liked=len(liked)))
 
 # %% ../nbs/06_api.ipynb #d38ab25d
+TASTE_INLINE = 50   # tastes of at most this many movies are scored in the event loop (p99 < 10 ms), larger in the lane
+
 def _add_taste_route(app:FastAPI):
     @app.post('/recommendations', response_model=TasteOut, tags=['movies'], responses=_E404 | _E422 | _E503 | _E413)
     async def recommendations(request:Request, body:TasteIn):
         "What to watch given movies a person liked (and disliked): the whole catalogue ranked, with why."
-        lane = request.app.state.taste_lane
-        return await _run_laned(request, functools.partial(_taste, request, body), limiter=lane)
+        small = len(body.liked) + len(body.disliked) <= TASTE_INLINE
+        fn = functools.partial(_taste, request, body)
+        return await _run_laned(request, fn, limiter=request.app.state.taste_lane, inline=small)
 
     @app.get('/health', response_model=HealthOut, tags=['service'])
     def health(request:Request):

@@ -6,9 +6,10 @@ import asyncio, threading
 import pytest
 from fastapi.testclient import TestClient
 from rapidfuzz import fuzz, process
-from movierec.api import _SuspectLane, create_app
+from movierec.api import TASTE_INLINE, _SuspectLane, create_app
 from movierec.names import Matcher, NeedsFuzzy, no_fuzzy
 from movierec.store import read_movies
+from conftest import wait_until
 
 
 @pytest.fixture(scope='module')
@@ -55,6 +56,29 @@ def test_unknown_titles_keep_their_suggestions_through_the_lane(client):
     assert r.status_code == 404 and r.json()['sugerencias'][0].startswith('Toy Story')
     r = client.get('/movies/search', params=dict(q='jumanjii'))
     assert r.status_code == 200 and r.json()['results'][0]['title'] == 'Jumanji'
+
+
+def test_a_small_taste_is_answered_while_the_taste_lane_is_full(client):
+    "A taste of at most TASTE_INLINE movies is scored in the event loop; a larger one waits for a taste-lane thread."
+    st = client.app.state
+    many = [int(i) for i in st.recommender._ids[:TASTE_INLINE + 1]]
+    who = [_hold(client, st.taste_lane) for _ in range(int(st.taste_lane.total_tokens))]   # every lane thread taken
+    out = {}
+    post = lambda key, liked: out.update({key: client.post('/recommendations', json={'liked': liked, 'k': 3})})
+    big = threading.Thread(target=post, args=('big', many))
+    try:
+        big.start()
+        waiting = lambda: client.portal.call(st.taste_lane.statistics).tasks_waiting
+        assert wait_until(lambda: waiting() == 1)   # the large one is queued in the lane
+        small = threading.Thread(target=post, args=('small', [862, 'Jumanji']))
+        small.start()
+        small.join(120)
+        assert not small.is_alive() and out['small'].status_code == 200   # answered with the lane still full
+        assert big.is_alive()
+    finally:
+        for w in who: client.portal.call(st.taste_lane.release_on_behalf_of, w)
+    big.join(120)
+    assert out['big'].status_code == 200 and len(out['big'].json()['recommendations']) == 3
 
 
 class _Spy(_SuspectLane):
