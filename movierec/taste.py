@@ -248,7 +248,7 @@ def _content(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
     return _dot_terms(X, self.rec._by_term(), p.astype(np.float32), terms)
 
 def _dot_terms(X:sp.csr_matrix, XT:sp.csr_matrix, p:np.ndarray, terms:np.ndarray|None=None)->np.ndarray:
-    "X @ p, through the rows of `p`'s `terms` (default: its nonzero ones) in XT (X transposed) when they hold fewer entries than X."
+    "X @ p, through XT's rows of `terms` (default: p's nonzero ones) when they hold fewer entries than X."
     if terms is None: terms = np.flatnonzero(p)
     if (XT.indptr[terms + 1] - XT.indptr[terms]).sum() > XT.nnz // 2: return X @ p
     return XT[terms].T @ p[terms]
