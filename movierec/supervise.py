@@ -264,6 +264,7 @@ def fork(self:_Workers, i:int):
 # %% ../nbs/11_supervise.ipynb #fk01c004
 @patch
 def signal_all(self:_Workers, sig:int):
+    "Send `sig` to every worker still recorded (one already gone is skipped)."
     for pid in list(self.kids):
         try: os.kill(pid, sig)
         except ProcessLookupError: pass

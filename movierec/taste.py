@@ -241,15 +241,15 @@ def _recency(self:TasteModel, n:int)->np.ndarray: return recency(n, self.params.
 @patch
 def _content(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
     X, w = self.rec.X, self._recency(len(liked_rows))
-    L, D = X[list(liked_rows)], X[list(disliked_rows)]
-    p = (L.T @ w) / w.sum()
-    if D.shape[0]: p = p - 0.5 * np.asarray(D.mean(axis=0)).ravel()
-    terms = np.unique(np.concatenate([L.indices, D.indices]))   # the profile's terms: a few hundred, not the vocabulary
-    return _dot_terms(X, self.rec._by_term(), p.astype(np.float32), terms)
+    L = X[list(liked_rows)]
+    p, terms = (L.T @ w) / w.sum(), L.indices   # the profile's terms: a few hundred, not the whole vocabulary
+    if len(disliked_rows):
+        D = X[list(disliked_rows)]
+        p, terms = p - 0.5 * np.asarray(D.mean(axis=0)).ravel(), np.concatenate([terms, D.indices])
+    return _dot_terms(X, self.rec._by_term(), p.astype(np.float32), np.unique(terms))
 
-def _dot_terms(X:sp.csr_matrix, XT:sp.csr_matrix, p:np.ndarray, terms:np.ndarray|None=None)->np.ndarray:
-    "X @ p, through XT's rows of `terms` (default: p's nonzero ones) when they hold fewer entries than X."
-    if terms is None: terms = np.flatnonzero(p)
+def _dot_terms(X:sp.csr_matrix, XT:sp.csr_matrix, p:np.ndarray, terms:np.ndarray)->np.ndarray:
+    "X @ p (`p` zero outside `terms`), through XT's rows of `terms` when they hold fewer entries than X (a few movies)."
     if (XT.indptr[terms + 1] - XT.indptr[terms]).sum() > XT.nnz // 2: return X @ p
     return XT[terms].T @ p[terms]
 
