@@ -264,6 +264,7 @@ def _columns(self:Recommender, m:pd.DataFrame):
     self._years = [_year(y) for y in m['year']]
     self._year_arr = np.array([y or 0 for y in self._years])
     self._votes = m['vote_count'].fillna(0).to_numpy(np.int64)
+    self._tie = -self._votes   # equal scores: the movie with more votes first
     self._genres = [_listify(g) for g in m['genres']]
     self._directors = [_listify(d) for d in m['directors']]
     self._lang = m['original_language'].fillna('').astype(str).str.lower().to_numpy(object)
@@ -480,10 +481,10 @@ def _mask(self:Recommender, f:Filters)->np.ndarray|None:
 # %% ../nbs/03_recommend.ipynb #faa22fd8
 def _top_rows(s:np.ndarray, ok:np.ndarray, k:int, tie:np.ndarray|None=None)->np.ndarray:
     "Rows of the `k` largest `s` where `ok`, best first (ties: smallest `tie`, then lower row)."
+    if k < len(s):
+        v = np.where(ok, s, -np.inf)                               # the rows not ok cannot reach the top
+        ok = ok & (v >= np.partition(v, len(v) - k)[len(v) - k])   # the k largest where ok, ties kept
     cand = np.flatnonzero(ok)
-    if len(cand) > k:
-        kth = np.partition(s[cand], len(cand) - k)[len(cand) - k]   # the k-th largest value
-        cand = cand[s[cand] >= kth]
     keys = (cand, -s[cand]) if tie is None else (cand, tie[cand], -s[cand])
     return cand[np.lexsort(keys)[:k]]
 
@@ -581,7 +582,7 @@ def _neighbours(self:Recommender, query, k, source='content', **filters):
         return r, others, typo, self._content_hits(r, k, self._mask(f))
     s = self.taste.scores([r], (), source)
     ok = self._pass(f, [r])
-    top = _top_rows(s, ok, k, tie=-self._votes)
+    top = _top_rows(s, ok, k, tie=self._tie)
     return r, others, typo, [(int(j), float(s[j])) for j in top]
 
 # %% ../nbs/03_recommend.ipynb #f609f650
@@ -727,8 +728,10 @@ def for_taste(self:Recommender, liked,   # titles or ids the person liked (one o
     L, D = self._taste_rows(liked, disliked)
     lrows, drows = [r for r, *_ in L], [r for r, *_ in D]
     if source == 'hybrid' and not self.taste.has_ratings: source = 'content'
-    s = np.asarray(self.taste.scores(lrows, drows, source), np.float64)
-    top = _top_rows(s, self._pass(f, lrows + drows) & np.isfinite(s), k, tie=-self._votes)
+    s = np.asarray(self.taste.scores(lrows, drows, source))
+    ok = self._pass(f, lrows + drows)
+    ok &= np.isfinite(s)
+    top = _top_rows(s, ok, k, tie=self._tie)
     whys = self._taste_why(lrows, top)
     recs = [self._brief(j) | {'score': round(float(s[j]), 4), 'why': w} for j, w in zip(top, whys)]
     return {'liked': [self._ref(*x) for x in L], 'disliked': [self._ref(*x) for x in D],

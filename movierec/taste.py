@@ -171,6 +171,7 @@ class TasteModel:
         self.coll = np.full(len(likes), -1, np.int64) if collections is None else np.asarray(collections, np.int64)
         self._yv, self._yi = np.unique(self.years, return_inverse=True)   # the ~150 distinct years, each row's
         self._cv, self._ci = np.unique(self.coll, return_inverse=True)    # the collections, each row's
+        self._last = None   # (key, rows) of the last taste: its explanations reuse what its scores gathered
         self.borrow = borrow_matrix(rec.idx, rec.score, likes, self.raters, params.get('borrow_k', BORROW_K))
 
     def __repr__(self): return f'TasteModel({len(self.rec._ids):,} movies, {int(self.rated.sum()):,} rated)'
@@ -239,9 +240,20 @@ def recency(n:int, half_life:float=HALF_LIFE)->np.ndarray:
 def _recency(self:TasteModel, n:int)->np.ndarray: return recency(n, self.params.get('half_life', HALF_LIFE))
 
 @patch
+def _liked(self:TasteModel, liked_rows)->tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+    "The TF-IDF rows, fans rows and fans score of `liked_rows`, gathered once for a taste's scores and explanations."
+    liked = np.asarray(list(liked_rows), np.int64)
+    key, last = liked.tobytes(), self._last
+    if last is not None and last[0] == key: return last[1]
+    W = self.W[liked]
+    got = self.rec.X[liked], W, (W.T @ self._recency(len(liked))).astype(np.float32)
+    self._last = key, got   # one assignment: a thread reading it sees one taste's rows or another's, whole
+    return got
+
+@patch
 def _content(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
     X, w = self.rec.X, self._recency(len(liked_rows))
-    L = X[list(liked_rows)]
+    L = self._liked(liked_rows)[0]
     p, terms = (L.T @ w) / w.sum(), L.indices   # the profile's terms: a few hundred, not the whole vocabulary
     if len(disliked_rows):
         D = X[list(disliked_rows)]
@@ -255,7 +267,7 @@ def _dot_terms(X:sp.csr_matrix, XT:sp.csr_matrix, p:np.ndarray, terms:np.ndarray
 
 @patch
 def _fans(self:TasteModel, liked_rows, disliked_rows=())->np.ndarray:
-    s = self.W[list(liked_rows)].T @ self._recency(len(liked_rows))
+    s = self._liked(liked_rows)[2]
     if len(disliked_rows): s = s - 0.5 * np.asarray(self.W[list(disliked_rows)].sum(axis=0)).ravel()
     return s.astype(np.float32)
 
@@ -327,15 +339,16 @@ def explain(self:TasteModel, liked_rows, row:int, n:int=2)->dict:
 def explain_many(self:TasteModel, liked_rows, rows, n:int=2)->list[dict]:
     "`explain` for several rows at once: one sparse product and one column slice for a whole list of picks."
     liked, rows = np.asarray(list(liked_rows), np.int64), np.asarray(list(rows), np.int64)
-    C = (self.rec.X[liked] @ self.rec.X[rows].T).toarray()              # liked × picks cosines
-    W = self.W[liked][:, rows].toarray()                                  # liked × picks fans' weights
+    XL, WL, fans = self._liked(liked)                                    # as the scores gathered them
+    C = (XL @ self.rec.X[rows].T).toarray()                              # liked × picks cosines
+    W = WL[:, rows].toarray()                                             # liked × picks fans' weights
     mine = self.coll[liked]
     same = (mine[:, None] == self.coll[rows]) & (mine[:, None] >= 0)     # liked × picks of one collection
     best = zip(*(_best_cols(liked, M, n) for M in (C, W, same.astype(np.float32))))
     out = [{'resembles': like, 'fans': fans, 'near': [], 'collection': saga} for like, fans, saga in best]
     L = self.borrow[rows]                                                 # picks × lenders
     if not L.nnz: return out                                              # no pick borrows: no fans score needed
-    gave, at = L.data * self._fans(liked)[L.indices], L.indptr            # the fans score each lent
+    gave, at = L.data * fans[L.indices], L.indptr                         # the fans score each lent
     for i in np.flatnonzero(np.diff(at)):                                 # the picks that borrow
         out[i]['near'] = _best(L.indices[at[i]:at[i + 1]], gave[at[i]:at[i + 1]], n)
     return out
