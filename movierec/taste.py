@@ -308,9 +308,18 @@ def fuse(fans:np.ndarray, content:np.ndarray, prior:np.ndarray, cold:np.ndarray,
          params:dict|None=None, borrowed:np.ndarray|None=None)->np.ndarray:
     "The hybrid: a weighted sum of fans, content (plus w_cold on cold movies), prior, year, collection, borrowed fans."
     w = HYBRID | {k: v for k, v in (params or {}).items() if k in HYBRID}
-    c = (w['w_content'] + w['w_cold'] * cold) * _scaled(content)
-    s = _scaled(fans) + c + w['w_pop'] * prior + w['w_year'] * year + w['w_coll'] * coll
-    return s if borrowed is None or not w['w_borrow'] else s + w['w_borrow'] * _scaled(borrowed)
+    c = _scaled(content)
+    c *= w['w_content'] + w['w_cold'] * cold if w['w_cold'] else np.float32(w['w_content'])
+    s = _scaled(fans)   # summed in place, in the order written: the same floats as one expression, fewer copies
+    s += c
+    s += w['w_pop'] * prior
+    s += w['w_year'] * year
+    s += w['w_coll'] * coll
+    if borrowed is None or not w['w_borrow']: return s
+    b = _scaled(borrowed)
+    b *= np.float32(w['w_borrow'])
+    s += b
+    return s
 
 
 # %% ../nbs/12_taste.ipynb #fb672e1c
