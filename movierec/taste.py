@@ -348,7 +348,7 @@ def explain(self:TasteModel, liked_rows, row:int, n:int=2)->dict:
 def explain_many(self:TasteModel, liked_rows, rows, n:int=2)->list[dict]:
     "`explain` for several rows at once: one sparse product and one column slice for a whole list of picks."
     liked, rows = np.asarray(list(liked_rows), np.int64), np.asarray(list(rows), np.int64)
-    XL, WL, fans = self._liked(liked)                                    # as the scores gathered them
+    XL, WL, liked_fans = self._liked(liked)                              # as the scores gathered them
     C = (XL @ self.rec.X[rows].T).toarray()                              # liked × picks cosines
     W = WL[:, rows].toarray()                                             # liked × picks fans' weights
     mine = self.coll[liked]
@@ -357,7 +357,7 @@ def explain_many(self:TasteModel, liked_rows, rows, n:int=2)->list[dict]:
     out = [{'resembles': like, 'fans': fans, 'near': [], 'collection': saga} for like, fans, saga in best]
     L = self.borrow[rows]                                                 # picks × lenders
     if not L.nnz: return out                                              # no pick borrows: no fans score needed
-    gave, at = L.data * fans[L.indices], L.indptr                         # the fans score each lent
+    gave, at = L.data * liked_fans[L.indices], L.indptr                   # the fans score each lent
     for i in np.flatnonzero(np.diff(at)):                                 # the picks that borrow
         out[i]['near'] = _best(L.indices[at[i]:at[i + 1]], gave[at[i]:at[i + 1]], n)
     return out
