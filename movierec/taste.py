@@ -308,17 +308,12 @@ def fuse(fans:np.ndarray, content:np.ndarray, prior:np.ndarray, cold:np.ndarray,
          params:dict|None=None, borrowed:np.ndarray|None=None)->np.ndarray:
     "The hybrid: a weighted sum of fans, content (plus w_cold on cold movies), prior, year, collection, borrowed fans."
     w = HYBRID | {k: v for k, v in (params or {}).items() if k in HYBRID}
-    c = _scaled(content)
-    c *= w['w_content'] + w['w_cold'] * cold if w['w_cold'] else np.float32(w['w_content'])
     s = _scaled(fans)   # summed in place, in the order written: the same floats as one expression, fewer copies
-    s += c
+    s += (w['w_content'] + w['w_cold'] * cold) * _scaled(content)
     s += w['w_pop'] * prior
     s += w['w_year'] * year
     s += w['w_coll'] * coll
-    if borrowed is None or not w['w_borrow']: return s
-    b = _scaled(borrowed)
-    b *= np.float32(w['w_borrow'])
-    s += b
+    if borrowed is not None and w['w_borrow']: s += w['w_borrow'] * _scaled(borrowed)
     return s
 
 
