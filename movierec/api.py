@@ -25,13 +25,14 @@ from .i18n import genre_name, pick_lang, t
 from .queries import Catalog, InvalidValue, UnknownName, MESES, DIAS
 from .recommend import MAX_K, MAX_TASTE
 from .supervise import STOP_SIGNALS, bind_problem, fork_workers, handle_signals, restore_signals, watch_parent
+from .supervise import beat_every
 
 # %% auto #0
 __all__ = ['K_MAX', 'TASTE_MAX', 'TASTE_TYPOS', 'BODY_MAX', 'BODY_SECONDS', 'LANE_REST', 'FUZZY_THREADS', 'MovieId',
            'TASTE_INLINE', 'TASTE_THREADS', 'app', 'HEAD_SECONDS', 'HEAD_MAX', 'MAX_CONNECTIONS', 'THREADS', 'WORKERS',
-           'ErrorDetail', 'ErrorOut', 'MovieRef', 'RecomendacionOut', 'DuracionOut', 'ScoreOut', 'VotosOut',
-           'IdiomaOut', 'FranquiciaOut', 'PaisOut', 'ProductoraOut', 'MesOut', 'DiaOut', 'ActorFilm', 'ActorOut',
-           'DirectorFilm', 'DirectorOut', 'SearchHit', 'SearchOut', 'MovieOut', 'Ref', 'Why', 'SimilarHit',
+           'WORKER_TIMEOUT', 'ErrorDetail', 'ErrorOut', 'MovieRef', 'RecomendacionOut', 'DuracionOut', 'ScoreOut',
+           'VotosOut', 'IdiomaOut', 'FranquiciaOut', 'PaisOut', 'ProductoraOut', 'MesOut', 'DiaOut', 'ActorFilm',
+           'ActorOut', 'DirectorFilm', 'DirectorOut', 'SearchHit', 'SearchOut', 'MovieOut', 'Ref', 'Why', 'SimilarHit',
            'SimilarOut', 'HealthOut', 'TasteIn', 'TasteOut', 'load_recommender', 'create_app', 'serve_cli']
 
 # %% ../nbs/06_api.ipynb #2a7d8547
@@ -728,7 +729,7 @@ def _add_taste_route(app:FastAPI):
 TASTE_THREADS = 2   # taste queries at once (each scores the whole catalogue); the others wait in the event loop
 
 def _lifespan(clean_dir, model_dir, require_model:bool, threads:int|None):
-    "Load what was not handed in, once; freeze it out of the GC; bound the handlers' thread pool."
+    "Load what was not handed in, once; freeze it out of the GC; bound the handlers' thread pool; beat (in a worker)."
     @asynccontextmanager
     async def lifespan(app:FastAPI):
         st = app.state
@@ -740,7 +741,9 @@ def _lifespan(clean_dir, model_dir, require_model:bool, threads:int|None):
                 if require_model: raise
                 logging.getLogger('uvicorn.error').warning('no trained model: recommendation routes answer 503')
         _settle(st)
-        yield
+        beating = asyncio.create_task(beat_every())   # a forked worker's sign of life for its parent
+        try: yield
+        finally: beating.cancel()
     return lifespan
 
 def _settle(st):
@@ -837,6 +840,8 @@ def _serve_parser()->argparse.ArgumentParser:
                                  parents=[options('host', 'port', 'clean_dir', 'model_dir', port=8000)])
     ap.add_argument('--workers', type=int, default=WORKERS,
                     help='server processes, forked once the data is loaded (default %(default)s: the cores, up to 2)')
+    ap.add_argument('--worker-timeout', type=float, default=WORKER_TIMEOUT, metavar='SECONDS',
+                    help='with 2+ workers: restart one silent this long, a hung loop (default %(default)s; 0: never)')
     ap.add_argument('--threads', type=int, default=THREADS, help='handler threads per process (default %(default)s)')
     ap.add_argument('--log-level', default='info', choices=['critical', 'error', 'warning', 'info', 'debug'])
     ap.add_argument('--no-access-log', action='store_true', help='do not log each request')
@@ -845,12 +850,14 @@ def _serve_parser()->argparse.ArgumentParser:
 def _check_args(a):
     if not 0 < a.port < 65536: raise MovierecError(f'--port must be in 1..65535, not {a.port}')
     if a.workers < 1: raise MovierecError('--workers must be at least 1')
+    if not a.worker_timeout >= 0: raise MovierecError(f'--worker-timeout must be 0 or more, not {a.worker_timeout}')
     if not 1 <= a.threads <= 256: raise MovierecError(f'--threads must be in 1..256, not {a.threads}')
 
 # %% ../nbs/06_api.ipynb #ed8c1f44
 THREADS = 8   # bench/api_load.py on 45k movies: mixed load with POST /recommendations p99 36 ms with 8, 92 ms with 2
 _CORES = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
 WORKERS = min(2, _CORES)   # each has its own GIL; each costs ~80-100 MiB more (pages it writes)
+WORKER_TIMEOUT = 30        # seconds without a heartbeat after which a worker is hung
 
 def _port_problem(host:str, port:int)->str|None:
     "supervise's bind check, naming the option to change (--host or --port)."
@@ -876,12 +883,12 @@ def _run_one(app:FastAPI, kw:dict, sockets:list|None=None):
     for s in STOP_SIGNALS: signal.signal(s, server.handle_exit)
     server.run(sockets=sockets)
 
-def _run_forked(app:FastAPI, kw:dict, n:int)->int:
+def _run_forked(app:FastAPI, kw:dict, n:int, timeout:float=WORKER_TIMEOUT)->int:
     "`n` uvicorn workers on one socket, forked once everything is loaded: they share the catalogue's and model's pages."
     import uvicorn
     sock = uvicorn.Config(app, **kw).bind_socket()
     _settle(app.state)
-    return fork_workers(n, lambda i: _run_one(app, kw, [sock]))
+    return fork_workers(n, lambda i: _run_one(app, kw, [sock]), timeout=timeout or None)
 
 # %% ../nbs/06_api.ipynb #02414c21
 def serve_cli(argv:list[str]|None=None)->int:
@@ -895,4 +902,4 @@ def serve_cli(argv:list[str]|None=None)->int:
           f'docs at http://{a.host}:{a.port}/docs', flush=True)
     kw, app = _uvicorn_options(a), create_app(catalog=cat, recommender=rec, threads=a.threads)
     if a.workers == 1: return _run_one(app, kw) or 0
-    return _run_forked(app, kw, a.workers)
+    return _run_forked(app, kw, a.workers, a.worker_timeout)

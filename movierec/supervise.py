@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_supervise.ipynb #69637b0c
 from __future__ import annotations
-import ctypes, http.client, os, signal, socket, subprocess, sys, threading, time, traceback, uuid
+import asyncio, ctypes, http.client, math, mmap, os, signal, socket, subprocess, sys, threading, time, traceback, uuid
 from functools import partial
 import psutil
 from fastcore.basics import patch
@@ -12,7 +12,7 @@ from fastcore.basics import patch
 # %% auto #0
 __all__ = ['SUPERVISOR_ENV', 'TREE_ENV', 'STOP_SIGNALS', 'bind_problem', 'port_free', 'wait_port', 'http_status', 'wait_http',
            'start', 'watch_parent', 'with_env', 'family', 'stop', 'handle_signals', 'restore_signals', 'say',
-           'leftovers', 'reap', 'fork_workers']
+           'leftovers', 'reap', 'heartbeat', 'beat_every', 'fork_workers']
 
 # %% ../nbs/11_supervise.ipynb #f712b288
 def _bind_error(host:str, port:int, e:OSError, option:str)->str:
@@ -234,18 +234,33 @@ def _too_many(deaths:list, restarts:int, window:float=60)->bool:
     deaths[:] = [t for t in deaths if t > now - window] + [now]
     return len(deaths) > restarts
 
+# %% ../nbs/11_supervise.ipynb #fk01c010
+_BEAT = []   # in a worker of `fork_workers`: [the shared heartbeat slots, this worker's index]
+
+def heartbeat():
+    "In a worker of `fork_workers`: tell the parent this worker is not hung (a no-op in any other process)."
+    if _BEAT: _BEAT[0][_BEAT[1]] = time.monotonic()
+
+async def beat_every(seconds:float=1.0):
+    "`heartbeat()` every `seconds` from this event loop, as long as it runs (returns at once outside a worker)."
+    while _BEAT:
+        heartbeat()
+        await asyncio.sleep(seconds)
+
 # %% ../nbs/11_supervise.ipynb #fk01c001
 class _Workers:
     "The workers `fork_workers` watches: pid → index, when stopping began, the recent deaths."
-    def __init__(self, run, restarts:int, grace:float):
-        self.run, self.restarts, self.grace = run, restarts, grace
+    def __init__(self, run, n:int, restarts:int, grace:float, timeout:float|None=None):
+        self.run, self.restarts, self.grace, self.timeout = run, restarts, grace, timeout
         self.parent, self.libc = os.getpid(), _libc()
         self.kids, self.deaths, self.stopping = {}, [], None
+        self.beats = memoryview(mmap.mmap(-1, 8 * n)).cast('d')   # worker i's last heartbeat, shared across fork
 
 @patch
 def fork(self:_Workers, i:int):
     "Fork worker `i` (stop signals held meanwhile: none is lost, none reaches the child before its own handlers)."
     held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    self.beats[i] = time.monotonic()
     pid = os.fork()
     if pid:
         self.kids[pid] = i
@@ -255,6 +270,7 @@ def fork(self:_Workers, i:int):
         for s in STOP_SIGNALS: signal.signal(s, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
         _die_with(self.parent, self.libc)
+        _BEAT[:] = [self.beats, i]
         code = self.run(i) or 0
     except BaseException: traceback.print_exc()
     finally:
@@ -290,19 +306,31 @@ def step(self:_Workers):
     self.fork(i)
 
 @patch
+def kill_hung(self:_Workers):
+    "SIGKILL each worker whose last heartbeat is over `timeout` s old (`step` then starts it again)."
+    now = time.monotonic()
+    for pid, i in list(self.kids.items()):
+        if now - self.beats[i] <= self.timeout: continue
+        say(f'worker {i} (pid {pid}) sent no heartbeat for {now - self.beats[i]:.0f} s: killing it')
+        self.beats[i] = math.inf   # killed once; the new worker i writes its own time
+        os.kill(pid, signal.SIGKILL)
+
+@patch
 def pause(self:_Workers):
-    "Nothing exited: SIGKILL the workers once stopping has lasted `grace` s; wait a little."
+    "Nothing exited: SIGKILL the hung workers, or all once stopping has lasted `grace` s; wait a little."
     if self.stopping is not None and time.monotonic() - self.stopping > self.grace: self.signal_all(signal.SIGKILL)
+    if self.stopping is None and self.timeout: self.kill_hung()
     time.sleep(0.1)
 
 # %% ../nbs/11_supervise.ipynb #fk01c003
 def fork_workers(n:int,           # worker processes
                  run,             # run(i): what worker i does; its return value is its exit code
                  restarts:int=5,  # a worker that dies is started again, up to this many times a minute
-                 grace:float=15   # seconds the workers have to stop before they are killed
+                 grace:float=15,  # seconds the workers have to stop before they are killed
+                 timeout:float|None=None # a worker with no `heartbeat()` for this many seconds is killed (None: never)
                 )->int:
-    "Run `run(i)` in `n` workers forked from this process; restart one that dies; a stop signal stops them all."
-    w = _Workers(run, restarts, grace)
+    "Run `run(i)` in `n` workers forked from this process; restart one that dies or hangs; a stop signal stops all."
+    w = _Workers(run, n, restarts, grace, timeout)
     old = {s: signal.signal(s, w.stop) for s in STOP_SIGNALS}
     try:
         for i in range(n): w.fork(i)

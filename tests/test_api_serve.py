@@ -1,6 +1,6 @@
 """`movierec serve` as a real process: it starts, answers over HTTP, and refuses to start with a clear message
 (and the command to run) when the clean data or the model is missing."""
-import os, signal, socket, subprocess, time
+import os, re, signal, socket, subprocess, time
 from pathlib import Path
 
 import httpx
@@ -106,3 +106,25 @@ def test_serve_refuses_busy_port(clean_dir, model_dir):
         port = s.getsockname()[1]
         r = movierec('serve', '--port', port, '--clean-dir', clean_dir, '--model-dir', model_dir, check=False, timeout=60)
     assert r.returncode == 2 and f'port {port}' in r.stderr and '--port' in r.stderr
+
+
+def test_serve_replaces_a_hung_worker(clean_dir, model_dir):
+    "A worker whose event loop stops (here SIGSTOP) sends no heartbeat: after --worker-timeout it is killed and replaced."
+    port = free_port()
+    p = _serve(port, clean_dir, model_dir, '--workers', '2', '--worker-timeout', '3')
+    try:
+        up = wait_until(lambda: p.poll() is not None or (_health(port) == 200 and len(_workers(p)) == 2), timeout=180)
+        assert up and p.poll() is None, p.stdout.read() if p.poll() is not None else 'no answer'
+        first = _workers(p)
+        os.kill(first[0], signal.SIGSTOP)
+        assert wait_until(lambda: len(w := _workers(p)) == 2 and first[0] not in w, timeout=60), _workers(p)
+        assert first[1] in _workers(p)                 # the one that kept beating was left alone
+        assert wait_until(lambda: _health(port) == 200, timeout=60)
+        r = httpx.post(f'http://127.0.0.1:{port}/recommendations', json={'liked': [862, 'Jumanji']}, timeout=10)
+        assert r.status_code == 200 and len(r.json()['recommendations']) == 10
+        p.terminate()
+        assert p.wait(60) == 0
+    finally: _stop(p)
+    out = p.stdout.read()
+    assert re.search(rf'\(pid {first[0]}\) sent no heartbeat for \d+ s: killing it', out), out[-2000:]
+    assert f'(pid {first[0]}) was killed by SIGKILL: starting it again' in out
