@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from .config import MovierecError
 from .names import LRU, NeedsFuzzy, TooManyFuzzy, fuzzy_budget, no_fuzzy, normalize_name
-from .i18n import genre_name, pick_lang, t
+from .i18n import genre_name, pick_lang, t, warm as i18n_warm
 from .queries import Catalog, InvalidValue, UnknownName, MESES, DIAS
 from .recommend import MAX_K, MAX_TASTE
 from .supervise import STOP_SIGNALS, bind_problem, fork_workers, handle_signals, restore_signals, watch_parent
@@ -747,7 +747,8 @@ def _lifespan(clean_dir, model_dir, require_model:bool, threads:int|None):
     return lifespan
 
 def _settle(st):
-    "Load now what the first taste query would; then keep the loaded tables out of the GC (they live as long as we do)."
+    "Load now what the first requests would; then keep the loaded tables out of the GC (they live as long as we do)."
+    i18n_warm()
     if hasattr(st.recommender, 'warm'): st.recommender.warm()
     if getattr(st, 'frozen', False): return
     gc.collect()

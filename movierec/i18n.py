@@ -16,7 +16,7 @@ from .config import MovierecError
 
 # %% auto #0
 __all__ = ['LANGS', 'GENRES', 'check_lang', 'po_path', 'catalog_keys', 'fmt_number', 'fmt_percent', 'fmt_date', 'month_name',
-           'weekday_name', 't', 'pick_lang', 'genre_name', 'genre_names', 'genre_canonical']
+           'weekday_name', 't', 'warm', 'pick_lang', 'genre_name', 'genre_names', 'genre_canonical']
 
 # %% ../nbs/00d_i18n.ipynb #a625fa60
 LANGS = ('es', 'en')
@@ -138,6 +138,19 @@ def t(key:str, lang:str='en', **fmt) -> str:
     if isinstance(n, Number):
         fmt['n'] = fmt_number(n, lang)
     return _text(key, lang, n).format(**fmt)
+
+# %% ../nbs/00d_i18n.ipynb #w4rm0002
+def warm():
+    "Read every language's messages, number and date formats now, not on the first request that needs them."
+    for lang in LANGS:
+        catalog_keys(lang)
+        _plurals(lang)
+        _translations(lang)
+        fmt_number(1234.5, lang)
+        fmt_percent(0.5, lang)
+        fmt_date('2000-01-31', lang)
+        month_name(1, lang)
+        weekday_name(0, lang)
 
 # %% ../nbs/00d_i18n.ipynb #ca6f9d9f
 def _base_lang(tag) -> str|None:

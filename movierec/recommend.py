@@ -661,14 +661,6 @@ def taste(self:Recommender):
         if self._taste is None: self._taste = self._load_taste()
     return self._taste
 
-# %% ../nbs/03_recommend.ipynb #6b6626d1
-@patch
-def warm(self:Recommender)->Recommender:
-    "Load now what the first queries would load: the taste model and the term index (for servers)."
-    self.taste
-    self._by_term()
-    return self
-
 # %% ../nbs/03_recommend.ipynb #c5ea4891
 def _as_list(v)->list:
     "A title, an id or a list of them, as a list."
@@ -736,6 +728,16 @@ def for_taste(self:Recommender, liked,   # titles or ids the person liked (one o
     recs = [self._brief(j) | {'score': round(float(s[j]), 4), 'why': w} for j, w in zip(top, whys)]
     return {'liked': [self._ref(*x) for x in L], 'disliked': [self._ref(*x) for x in D],
             'recommendations': recs}
+
+# %% ../nbs/03_recommend.ipynb #6b6626d1
+@patch
+def warm(self:Recommender)->Recommender:
+    "Load now what the first queries would (the taste model, the term index), then answer one taste: for servers."
+    self.taste
+    self._by_term()
+    top = self._ids[np.argsort(-self._votes, kind='stable')[:10]]
+    if len(top): self.for_taste(top.tolist(), k=MAX_K)   # this process's first allocations, before its first person
+    return self
 
 # %% ../nbs/03_recommend.ipynb #6db54c91
 _DEFAULT_REC: dict = {}
