@@ -735,7 +735,7 @@ def warm(self:Recommender)->Recommender:
     "Load now what the first queries would (the taste model, the term index), then answer one taste: for servers."
     self.taste
     self._by_term()
-    top = self._ids[np.argsort(-self._votes, kind='stable')[:10]]
+    top = self._ids[np.argsort(self._tie, kind='stable')[:10]]   # the most voted
     if len(top): self.for_taste(top.tolist(), k=MAX_K)   # this process's first allocations, before its first person
     return self
 

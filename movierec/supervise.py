@@ -309,7 +309,7 @@ def step(self:_Workers):
 def kill_hung(self:_Workers):
     "SIGKILL each worker whose last heartbeat is over `timeout` s old (`step` then starts it again)."
     now = time.monotonic()
-    for pid, i in list(self.kids.items()):
+    for pid, i in self.kids.items():
         if now - self.beats[i] <= self.timeout: continue
         say(f'worker {i} (pid {pid}) sent no heartbeat for {now - self.beats[i]:.0f} s: killing it')
         self.beats[i] = math.inf   # killed once; the new worker i writes its own time
