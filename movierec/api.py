@@ -24,8 +24,8 @@ from .names import LRU, NeedsFuzzy, TooManyFuzzy, fuzzy_budget, no_fuzzy, normal
 from .i18n import genre_name, pick_lang, t, warm as i18n_warm
 from .queries import Catalog, InvalidValue, UnknownName, MESES, DIAS
 from .recommend import MAX_K, MAX_TASTE
-from .supervise import STOP_SIGNALS, bind_problem, fork_workers, handle_signals, restore_signals, watch_parent
-from .supervise import beat_every
+from .supervise import STOP_SIGNALS, beat_every, bind_problem, fork_workers, handle_signals, restore_signals
+from .supervise import watch_parent
 
 # %% auto #0
 __all__ = ['K_MAX', 'TASTE_MAX', 'TASTE_TYPOS', 'BODY_MAX', 'BODY_SECONDS', 'LANE_REST', 'FUZZY_THREADS', 'MovieId',
@@ -729,7 +729,7 @@ def _add_taste_route(app:FastAPI):
 TASTE_THREADS = 2   # taste queries at once (each scores the whole catalogue); the others wait in the event loop
 
 def _lifespan(clean_dir, model_dir, require_model:bool, threads:int|None):
-    "Load what was not handed in, once; freeze it out of the GC; bound the handlers' thread pool; beat (in a worker)."
+    "Load what was not handed in (once), keep it out of the GC, bound the handlers' thread pool, beat (in a worker)."
     @asynccontextmanager
     async def lifespan(app:FastAPI):
         st = app.state
@@ -747,7 +747,7 @@ def _lifespan(clean_dir, model_dir, require_model:bool, threads:int|None):
     return lifespan
 
 def _settle(st):
-    "Load now what the first requests would; then keep the loaded tables out of the GC (they live as long as we do)."
+    "Load now what the first requests would, then keep the loaded tables out of the GC (they live as long as we do)."
     i18n_warm()
     if hasattr(st.recommender, 'warm'): st.recommender.warm()
     if getattr(st, 'frozen', False): return
@@ -842,7 +842,7 @@ def _serve_parser()->argparse.ArgumentParser:
     ap.add_argument('--workers', type=int, default=WORKERS,
                     help='server processes, forked once the data is loaded (default %(default)s: the cores, up to 2)')
     ap.add_argument('--worker-timeout', type=float, default=WORKER_TIMEOUT, metavar='SECONDS',
-                    help='with 2+ workers: restart one silent this long, a hung loop (default %(default)s; 0: never)')
+                    help='with 2+ workers: restart one silent this long, a hung loop (default %(default)s, 0: never)')
     ap.add_argument('--threads', type=int, default=THREADS, help='handler threads per process (default %(default)s)')
     ap.add_argument('--log-level', default='info', choices=['critical', 'error', 'warning', 'info', 'debug'])
     ap.add_argument('--no-access-log', action='store_true', help='do not log each request')

@@ -312,12 +312,12 @@ def kill_hung(self:_Workers):
     for pid, i in self.kids.items():
         if now - self.beats[i] <= self.timeout: continue
         say(f'worker {i} (pid {pid}) sent no heartbeat for {now - self.beats[i]:.0f} s: killing it')
-        self.beats[i] = math.inf   # killed once; the new worker i writes its own time
+        self.beats[i] = math.inf   # killed once: the new worker i writes its own time
         os.kill(pid, signal.SIGKILL)
 
 @patch
 def pause(self:_Workers):
-    "Nothing exited: SIGKILL the hung workers, or all once stopping has lasted `grace` s; wait a little."
+    "Nothing exited: SIGKILL the hung workers (or all, once stopping has lasted `grace` s), then wait a little."
     if self.stopping is not None and time.monotonic() - self.stopping > self.grace: self.signal_all(signal.SIGKILL)
     if self.stopping is None and self.timeout: self.kill_hung()
     time.sleep(0.1)
@@ -329,7 +329,7 @@ def fork_workers(n:int,           # worker processes
                  grace:float=15,  # seconds the workers have to stop before they are killed
                  timeout:float|None=None # a worker with no `heartbeat()` for this many seconds is killed (None: never)
                 )->int:
-    "Run `run(i)` in `n` workers forked from this process; restart one that dies or hangs; a stop signal stops all."
+    "Run `run(i)` in `n` workers forked from this process, restart one that dies or hangs, stop all on a stop signal."
     w = _Workers(run, n, restarts, grace, timeout)
     old = {s: signal.signal(s, w.stop) for s in STOP_SIGNALS}
     try:
